@@ -1,0 +1,93 @@
+"""What handlers and jobs are given: the bot-wide context and the per-event unit of work."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+from bot.chat import Chat, Form
+from bot.clock import Clock
+from bot.community_config import CommunityConfig
+from bot.events import ChannelRef, CommunityRef, Event, InteractionRef
+from storage.db import Store
+from storage.directory import Directory
+from storage.outbox import Outbox
+
+if TYPE_CHECKING:
+    from bot.router import Router
+    from bot.sender import OutboxSender
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BotContext:
+    """Built once by the composition root (`bot.app.build`) and passed down."""
+
+    config: CommunityConfig
+    store: Store
+    clock: Clock
+    router: Router
+    chats: dict[str, Chat] = field(default_factory=dict)
+    directory: Directory = field(default_factory=Directory)
+    sender: OutboxSender | None = None
+
+    def wake_sender(self) -> None:
+        if self.sender is not None:
+            self.sender.wake()
+
+    def config_channel(self, name: str) -> ChannelRef:
+        """A channel named in the config; the sender resolves the name on the platform."""
+        return ChannelRef(id="", name=name.lstrip("#"))
+
+
+@dataclass
+class Turn:
+    """One event's unit of work: its transaction, its outbox and its community."""
+
+    ctx: BotContext
+    session: Session
+    event: Event
+    now: datetime
+    community_id: int
+    outbox: Outbox
+    _after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    @classmethod
+    def begin(cls, ctx: BotContext, session: Session, event: Event, now: datetime) -> Turn:
+        community_id = ctx.directory.community_id(session, event.community, now)
+        outbox = Outbox(
+            session, platform=event.community.platform, community_id=community_id, now=now
+        )
+        return cls(ctx, session, event, now, community_id, outbox)
+
+    @property
+    def community(self) -> CommunityRef:
+        return self.event.community
+
+    @property
+    def config(self) -> CommunityConfig:
+        return self.ctx.config
+
+    def later(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run `action` once this turn's transaction has committed (slow or external work)."""
+        self._after_commit.append(action)
+
+    def open_form(self, interaction: InteractionRef, form: Form) -> None:
+        """Open a modal now (it must answer the interaction within seconds)."""
+        chat = self.ctx.chats[self.community.platform]
+        self.later(lambda: chat.open_form(interaction, form))
+
+    async def after_commit(self) -> None:
+        if self.outbox.enqueued:
+            self.ctx.wake_sender()
+        for action in self._after_commit:
+            try:
+                await action()
+            except Exception:
+                log.exception("after-commit action failed for %s", self.event.event_id)

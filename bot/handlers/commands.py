@@ -1,0 +1,58 @@
+"""Answers `/community …`: finds the subcommand, checks the caller's role, replies privately."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.commands import CommandCall, Subcommand, UsageError, split_args
+from bot.context import Turn
+from bot.events import CommandInvoked
+from bot.roles import Role, role_of
+from bot.router import Router
+from bot.text import Text
+
+log = logging.getLogger(__name__)
+
+MAX_ARGS_LENGTH = 2000
+
+
+def register(router: Router) -> None:
+    router.on(CommandInvoked)(answer_command)
+    router.commands.add(Subcommand(
+        "help", "", "what you can run here", Role.MEMBER, show_help
+    ))
+
+
+async def answer_command(event: CommandInvoked, turn: Turn) -> None:
+    reply = await run_command(event, turn)
+    turn.outbox.ephemeral(event.channel, event.user, reply, interaction=event.interaction,
+                          key=f"reply:{event.event_id}")
+
+
+async def run_command(event: CommandInvoked, turn: Turn) -> Text | str:
+    role = role_of(turn.config, turn.community, event.user)
+    if len(event.args) > MAX_ARGS_LENGTH:
+        return f"That is too long for a command ({len(event.args)} characters; at most 2000)."
+    try:
+        words = split_args(event.args)
+    except UsageError as exc:
+        return f"{exc}. Try `/community help`."
+    if not words:
+        return await show_help(CommandCall((), role), turn)
+    command, rest = turn.ctx.router.commands.find(words)
+    if command is None:
+        return f"I don't know `/community {words[0]}`. Try `/community help`."
+    if role < command.role:
+        log.info("refused %s to %s (%s)", command.name, event.user.id, role.label)
+        return f"Sorry, `/community {command.name}` is for {command.role.label}s only."
+    try:
+        return await command.run(CommandCall(tuple(rest), role), turn)
+    except UsageError as exc:
+        return f"{exc}\nUsage: `{command.usage_line}`"
+
+
+async def show_help(call: CommandCall, turn: Turn) -> str:
+    lines = [f"Commands you can run (you are a {call.role.label}):"]
+    for command in turn.ctx.router.commands.visible_to(call.role):
+        lines.append(f"• `{command.usage_line}` — {command.summary}")
+    return "\n".join(lines)

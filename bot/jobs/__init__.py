@@ -1,0 +1,33 @@
+"""Scheduled jobs: plain coroutines taking the bot context; the scheduler and the console's
+clock run them. Each is idempotent, so running one early, late or twice is harmless."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.context import BotContext
+from bot.jobs import housekeeping, welcome_batch
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A job that looks for due work every `every_seconds`."""
+
+    name: str
+    run: Callable[[BotContext], Awaitable[int]]
+    every_seconds: int
+
+
+SWEEPS = (
+    Sweep("post_batched_welcomes", welcome_batch.post_batched_welcomes, every_seconds=10),
+    Sweep("forget_old_deliveries", housekeeping.forget_old_deliveries, every_seconds=3600),
+)
+
+
+async def run_sweeps(ctx: BotContext) -> int:
+    """Run every sweep once now (the console after each step, tests); returns work done."""
+    done = 0
+    for sweep in SWEEPS:
+        done += await sweep.run(ctx)
+    return done

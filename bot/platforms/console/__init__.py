@@ -1,0 +1,1 @@
+"""The console workspace: a local terminal stand-in for Slack and Discord."""

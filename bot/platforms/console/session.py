@@ -1,0 +1,261 @@
+"""The console REPL: typed lines become platform-neutral events; the bot's output is printed
+with who sees it. `community-bot console` reads from a terminal or a pipe."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.markup import escape
+
+from bot.clock import ManualClock, OffsetClock, parse_duration
+from bot.context import BotContext
+from bot.events import (
+    ActionClicked,
+    ChannelRef,
+    CommandInvoked,
+    Event,
+    InteractionRef,
+    MemberJoined,
+    MemberLeft,
+    MessageDeleted,
+    MessageEdited,
+    MessagePosted,
+    ReactionAdded,
+    ReactionRemoved,
+    UserRef,
+)
+from bot.jobs import run_sweeps
+from bot.platforms.console.workspace import ConsoleMessage, ConsoleWorkspace, ShownButton
+
+HELP = """\
+Type a message to post it in the current channel, or a command:
+  /as NAME              act as NAME (new names are created)
+  /join [NAME]          NAME (default: you) joins the workspace
+  /leave [NAME]         NAME leaves the workspace
+  /in CHANNEL           switch channel (/channels lists them)
+  /reply N TEXT         reply in the thread of message N
+  /edit N TEXT          edit your message N
+  /delete N             delete your message N
+  /react N EMOJI        react to message N (e.g. /react 3 ✅)
+  /unreact N EMOJI      remove your reaction
+  /click N              press button N
+  /community ARGS       run a bot command (/community help)
+  /advance DURATION     move the clock forward (90s, 15m, 2h, 3d, 1w) and run due jobs
+  /time                 show the bot's clock
+  /who                  who you are, where you are, who is here
+  /help                 this text
+  /quit                 leave the console"""
+
+
+@dataclass
+class Actor:
+    user: UserRef
+    channel: ChannelRef
+
+
+class ConsoleSession:
+    def __init__(
+        self, ctx: BotContext, workspace: ConsoleWorkspace, clock: OffsetClock | ManualClock,
+        console: Console | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.workspace = workspace
+        self.clock = clock
+        self.out = console or Console(highlight=False)
+        self.actor = Actor(workspace.user("you"), workspace.channel("general"))
+        self._run = uuid.uuid4().hex[:8]
+        self._count = 0
+        self.running = True
+
+    # --- output -------------------------------------------------------------------------
+
+    def show(self, message: ConsoleMessage, buttons: list[ShownButton]) -> None:
+        """How the workspace displays a message, with who can see it."""
+        if message.audience.startswith("dm:"):
+            where = f"[magenta]DM to {message.audience[3:]} (only they see this)[/]"
+        elif message.audience.startswith("only:"):
+            viewer = message.audience[5:]
+            where = f"[yellow]#{message.ref.channel.name} (only {viewer} sees this)[/]"
+        else:
+            where = f"[cyan]#{message.ref.channel.name}[/]"
+            if message.ref.thread_id:
+                where += f" [dim]thread of {self._thread_number(message.ref.thread_id)}[/]"
+        who = "[bold green]🤖 bot[/]" if message.author.is_bot else f"[bold]{message.author.id}[/]"
+        if message.deleted:
+            self.out.print(f"[dim]{message.number:>3}[/] {where} [red](message removed)[/]")
+            return
+        self.out.print(f"[dim]{message.number:>3}[/] {where} {who}: {escape(message.text)}")
+        for shown in buttons:
+            self.out.print(f"      [reverse] {shown.number}: {escape(shown.button.label)} [/]"
+                           f" [dim](/click {shown.number})[/]")
+
+    def _thread_number(self, thread_id: str) -> str:
+        for message in self.workspace.messages:
+            if message.ref.id == thread_id:
+                return f"#{message.number}"
+        return thread_id
+
+    def say(self, text: str) -> None:
+        self.out.print(f"[dim]» {escape(text)}[/]")
+
+    # --- input --------------------------------------------------------------------------
+
+    def _event_id(self) -> str:
+        self._count += 1
+        return f"console-{self._run}-{self._count}"
+
+    def _base(self) -> dict[str, object]:
+        return {"event_id": self._event_id(), "community": self.workspace.community,
+                "at": self.clock.now()}
+
+    async def handle_line(self, line: str) -> None:
+        """One typed line: its event (if any), then due jobs, then the bot's output."""
+        line = line.strip()
+        if not line:
+            return
+        try:
+            event = self._parse(line)
+        except ValueError as exc:
+            self.say(str(exc))
+            return
+        if event is not None:
+            await self.ctx.router.dispatch(self.ctx, event)
+        await self.settle()
+
+    async def settle(self) -> None:
+        """Run due jobs and deliver everything the bot queued."""
+        await run_sweeps(self.ctx)
+        assert self.ctx.sender is not None
+        await self.ctx.sender.drain()
+
+    def _parse(self, line: str) -> Event | None:
+        if not line.startswith("/"):
+            return self._post(line, thread_id=None)
+        name, _, rest = line[1:].partition(" ")
+        handler: Callable[[str], Event | None] | None = getattr(
+            self, "_cmd_" + name.lower().replace("-", "_"), None
+        )
+        if handler is None:
+            raise ValueError(f"unknown console command /{name}; /help lists them")
+        return handler(rest.strip())
+
+    def _post(self, text: str, thread_id: str | None) -> Event:
+        message = self.workspace.record(self.actor.channel, self.actor.user, text,
+                                        thread_id=thread_id)
+        return MessagePosted(**self._base(), message=message.ref, author=self.actor.user,
+                             text=text)
+
+    @staticmethod
+    def _number_and_text(rest: str, usage: str) -> tuple[int, str]:
+        number, _, text = rest.partition(" ")
+        if not number.lstrip("#").isdigit():
+            raise ValueError(f"usage: {usage}")
+        return int(number.lstrip("#")), text.strip()
+
+    def _cmd_help(self, rest: str) -> None:
+        self.out.print(escape(HELP))
+
+    def _cmd_quit(self, rest: str) -> None:
+        self.running = False
+
+    _cmd_exit = _cmd_quit
+
+    def _cmd_as(self, rest: str) -> None:
+        self.actor.user = self.workspace.user(rest or "you")
+        self.say(f"you are now {self.actor.user.id}")
+
+    def _cmd_in(self, rest: str) -> None:
+        self.actor.channel = self.workspace.channel(rest or "general")
+        self.say(f"now in #{self.actor.channel.name}")
+
+    def _cmd_channels(self, rest: str) -> None:
+        self.say("channels: " + ", ".join("#" + c for c in sorted(self.workspace.channels)))
+
+    def _cmd_who(self, rest: str) -> None:
+        people = ", ".join(u for u in sorted(self.workspace.users) if u != "bot")
+        self.say(f"you are {self.actor.user.id} in #{self.actor.channel.name}; here: {people}")
+
+    def _cmd_time(self, rest: str) -> None:
+        self.say(f"bot clock: {self.clock.now():%A %Y-%m-%d %H:%M} UTC")
+
+    def _cmd_join(self, rest: str) -> Event:
+        user = self.workspace.user(rest) if rest else self.actor.user
+        self.say(f"{user.id} joined the workspace")
+        return MemberJoined(**self._base(), user=user)
+
+    def _cmd_leave(self, rest: str) -> Event:
+        user = self.workspace.user(rest) if rest else self.actor.user
+        self.say(f"{user.id} left the workspace")
+        return MemberLeft(**self._base(), user=user)
+
+    def _cmd_reply(self, rest: str) -> Event:
+        number, text = self._number_and_text(rest, "/reply N TEXT")
+        if not text:
+            raise ValueError("usage: /reply N TEXT")
+        root = self.workspace.message(number).ref
+        self.actor.channel = self.workspace.channels.get(root.channel.id, self.actor.channel)
+        return self._post(text, thread_id=root.thread_id or root.id)
+
+    def _own(self, number: int) -> ConsoleMessage:
+        message = self.workspace.message(number)
+        if message.author.id != self.actor.user.id:
+            raise ValueError(f"message #{number} is not yours")
+        return message
+
+    def _cmd_edit(self, rest: str) -> Event:
+        number, text = self._number_and_text(rest, "/edit N TEXT")
+        message = self._own(number)
+        message.text = text
+        self.show(message, [])
+        return MessageEdited(**self._base(), message=message.ref, text=text,
+                             editor=self.actor.user)
+
+    def _cmd_delete(self, rest: str) -> Event:
+        number, _ = self._number_and_text(rest, "/delete N")
+        message = self._own(number)
+        message.deleted = True
+        self.show(message, [])
+        return MessageDeleted(**self._base(), message=message.ref)
+
+    def _cmd_react(self, rest: str) -> Event:
+        number, emoji = self._number_and_text(rest, "/react N EMOJI")
+        if not emoji:
+            raise ValueError("usage: /react N EMOJI")
+        message = self.workspace.message(number)
+        message.reactions.setdefault(emoji, set()).add(self.actor.user.id)
+        self.say(f"{self.actor.user.id} reacted {emoji} to #{number}")
+        return ReactionAdded(**self._base(), message=message.ref, user=self.actor.user,
+                             emoji=emoji.strip(":"))
+
+    def _cmd_unreact(self, rest: str) -> Event:
+        number, emoji = self._number_and_text(rest, "/unreact N EMOJI")
+        message = self.workspace.message(number)
+        message.reactions.get(emoji, set()).discard(self.actor.user.id)
+        return ReactionRemoved(**self._base(), message=message.ref, user=self.actor.user,
+                               emoji=emoji.strip(":"))
+
+    def _cmd_click(self, rest: str) -> Event:
+        if not rest.isdigit() or not 1 <= int(rest) <= len(self.workspace.buttons):
+            raise ValueError("usage: /click N, with N a button number shown under a message")
+        shown = self.workspace.buttons[int(rest) - 1]
+        if shown.audience != "channel" and shown.audience.split(":", 1)[1] != self.actor.user.id:
+            raise ValueError(f"button {rest} is not visible to {self.actor.user.id}")
+        return ActionClicked(
+            **self._base(), user=self.actor.user, channel=shown.message.channel,
+            action_id=shown.button.action_id, value=shown.button.value, message=shown.message,
+            interaction=InteractionRef(token=self._event_id()),
+        )
+
+    def _cmd_community(self, rest: str) -> Event:
+        return CommandInvoked(
+            **self._base(), user=self.actor.user, channel=self.actor.channel,
+            command="community", args=rest, interaction=InteractionRef(token=self._event_id()),
+        )
+
+    def _cmd_advance(self, rest: str) -> None:
+        delta = parse_duration(rest)
+        self.clock.advance(delta)
+        self.say(f"clock moved {rest} to {self.clock.now():%A %Y-%m-%d %H:%M} UTC")

@@ -1,0 +1,94 @@
+"""The router: de-duplicates each inbound event and runs the handlers registered for its type,
+all in one transaction; a failing handler is rolled back to its savepoint and logged, the others
+keep their effects."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from bot.commands import CommandRegistry
+from bot.events import Event
+from storage.models import ProcessedEvent
+from storage.upsert import insert_ignore
+
+if TYPE_CHECKING:
+    from bot.context import BotContext, Turn
+
+log = logging.getLogger(__name__)
+
+E = TypeVar("E", bound=Event)
+Handler = Callable[[Any, "Turn"], Awaitable[None]]
+
+
+@dataclass
+class DispatchResult:
+    duplicate: bool = False
+    handled_by: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RouterStats:
+    events: int = 0
+    duplicates: int = 0
+    handler_failures: int = 0
+    rejected: int = 0
+
+
+class Router:
+    def __init__(self) -> None:
+        self._handlers: dict[type[Event], list[Handler]] = defaultdict(list)
+        self.stats = RouterStats()
+        self.commands = CommandRegistry()
+
+    def on(self, event_type: type[E]) -> Callable[[Callable[[E, Turn], Awaitable[None]]], Any]:
+        """Decorator: `@router.on(MemberJoined)` registers the function for that event type."""
+
+        def register(func: Callable[[E, Turn], Awaitable[None]]) -> Any:
+            self._handlers[event_type].append(func)
+            return func
+
+        return register
+
+    def handlers_for(self, event_type: type[Event]) -> list[Handler]:
+        found: list[Handler] = []
+        for klass in event_type.__mro__:
+            found.extend(self._handlers.get(klass, ()))  # type: ignore[arg-type]
+        return found
+
+    async def dispatch(self, ctx: BotContext, event: Event) -> DispatchResult:
+        """Handle `event` once: a repeat of an already processed `event_id` has no effect."""
+        from bot.context import Turn
+
+        result = DispatchResult()
+        handlers = self.handlers_for(type(event))
+        now = ctx.clock.now()
+        async with ctx.store.transaction() as session:
+            fresh = insert_ignore(session, ProcessedEvent, {
+                "platform": event.community.platform, "event_id": event.event_id,
+                "processed_at": now,
+            })
+            if not fresh:
+                self.stats.duplicates += 1
+                result.duplicate = True
+                log.debug("duplicate delivery of %s ignored", event.event_id)
+                return result
+            self.stats.events += 1
+            turn = Turn.begin(ctx, session, event, now)
+            for handler in handlers:
+                name = f"{handler.__module__}.{handler.__qualname__}"
+                try:
+                    with session.begin_nested():
+                        await handler(event, turn)
+                    result.handled_by.append(name)
+                except Exception:
+                    self.stats.handler_failures += 1
+                    result.failed.append(name)
+                    log.exception("handler %s failed on %s %s; other handlers go on",
+                                  name, type(event).__name__, event.event_id)
+        await turn.after_commit()
+        return result

@@ -1,0 +1,293 @@
+"""The outbox sender: drains due rows per platform, paced, retried, each sent once.
+
+Rows are claimed in id order and grouped into lanes (a channel, or a member's DMs); lanes run
+concurrently, each in order, behind the platform's global and per-channel token buckets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.chat import Chat, ChatError, DirectMessagesBlocked, PermanentError, RateLimited
+from bot.clock import Clock
+from bot.events import ChannelRef, CommunityRef, MessageRef
+from bot.pacing import Pacer
+from bot.text import Text
+from storage import outbox as ob
+from storage.db import Store
+from storage.models import Community, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+class _NotReady(Exception):
+    """The row depends on another row that is not sent yet."""
+
+
+@dataclass
+class SenderStats:
+    sent: int = 0
+    recovered: int = 0
+    rate_limited: int = 0
+    retried: int = 0
+    failed: int = 0
+    by_kind: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    backoff_base: float = 1.0
+    backoff_max: float = 300.0
+    wait_in_place: float = 15.0  # rate-limit waits up to this are slept, longer ones stored
+
+    def backoff(self, attempts: int) -> float:
+        delay = min(self.backoff_max, self.backoff_base * 2 ** max(0, attempts - 1))
+        return delay * random.uniform(0.8, 1.2)
+
+
+def lane_of(row: OutboxMessage) -> str:
+    p = row.payload
+    if row.kind == "dm":
+        return "dm:" + p["user"]["id"]
+    if p.get("channel"):
+        return p["channel"]["id"]
+    if p.get("message"):
+        return p["message"]["channel"]["id"]
+    return row.kind
+
+
+class OutboxSender:
+    def __init__(
+        self, store: Store, chats: Mapping[str, Chat], clock: Clock, *,
+        batch: int = 200, lease: timedelta = timedelta(seconds=120),
+        retry: RetryPolicy | None = None, idle_poll: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.chats = dict(chats)
+        self.clock = clock
+        self.batch = batch
+        self.lease = lease
+        self.retry = retry or RetryPolicy()
+        self.idle_poll = idle_poll
+        self.stats = SenderStats()
+        self._pacers = {name: Pacer(chat.pace) for name, chat in self.chats.items()}
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._communities: dict[int, CommunityRef] = {}
+
+    async def start(self) -> None:
+        """Recover rows a crashed single process left in flight, then drain in the background."""
+        if self.store.is_sqlite:
+            async with self.store.transaction() as session:
+                for platform in self.chats:
+                    ob.release_all_leases(session, platform, self.clock.now())
+        self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                sent = await self.send_due()
+            except Exception:
+                log.exception("outbox sender pass failed; retrying")
+                sent = 0
+            if not sent:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.idle_poll)
+
+    async def drain(self, max_passes: int = 1000) -> int:
+        """Send until nothing is due (console and tests); returns how many were handled."""
+        total = 0
+        for _ in range(max_passes):
+            handled = await self.send_due()
+            if not handled:
+                break
+            total += handled
+        return total
+
+    async def send_due(self) -> int:
+        handled = 0
+        for platform in self.chats:
+            async with self.store.transaction() as session:
+                rows = ob.claim_due(
+                    session, platform, self.clock.now(), limit=self.batch, lease=self.lease
+                )
+            if not rows:
+                continue
+            lanes: dict[str, list[OutboxMessage]] = defaultdict(list)
+            for row in rows:
+                lanes[lane_of(row)].append(row)
+            results = await asyncio.gather(
+                *(self._send_lane(platform, lane, queue) for lane, queue in lanes.items())
+            )
+            handled += sum(results)
+        return handled
+
+    async def _send_lane(self, platform: str, lane: str, queue: list[OutboxMessage]) -> int:
+        chat, pacer = self.chats[platform], self._pacers[platform]
+        done = 0
+        for index, row in enumerate(queue):
+            outcome = await self._send_row(chat, pacer, lane, row)
+            done += 1
+            if outcome == "stop-lane":
+                rest = [r.id for r in queue[index + 1:] if r.id is not None]
+                async with self.store.transaction() as session:
+                    ob.release(session, rest, self.clock.now())
+                break
+        return done
+
+    async def _send_row(self, chat: Chat, pacer: Pacer, lane: str, row: OutboxMessage) -> str:
+        assert row.id is not None
+        if row.attempts > 1 and row.kind in ("post", "dm"):
+            found = await chat.find_sent(row.kind, row.key)
+            if found is not None:
+                await self._finish(row, ob.dump_ref(found))
+                self.stats.recovered += 1
+                return "sent"
+        while True:
+            await pacer.acquire(lane)
+            try:
+                result = await self._deliver(chat, row)
+            except RateLimited as exc:
+                self.stats.rate_limited += 1
+                (pacer.global_bucket if exc.is_global else pacer.channel(lane)).block_for(
+                    exc.retry_after
+                )
+                if exc.retry_after <= self.retry.wait_in_place:
+                    continue  # the buckets now hold the lane back until retry-after
+                await self._reschedule(row, exc.retry_after, str(exc))
+                return "stop-lane"
+            except _NotReady:
+                await self._reschedule(row, 1.0, "waiting for the message it edits")
+                return "stop-lane"
+            except PermanentError as exc:
+                await self._fail(row, exc)
+                return "failed"
+            except (ChatError, OSError, TimeoutError) as exc:
+                return await self._retry_later(row, exc)
+            except Exception as exc:
+                log.exception("unexpected error sending outbox row %s (%s)", row.id, row.kind)
+                return await self._retry_later(row, exc)
+            await self._finish(row, result)
+            return "sent"
+
+    async def _finish(self, row: OutboxMessage, result: dict[str, Any] | None) -> None:
+        async with self.store.transaction() as session:
+            if ob.mark_sent(session, row.id, self.clock.now(), result):  # type: ignore[arg-type]
+                self.stats.sent += 1
+                self.stats.by_kind[row.kind] += 1
+
+    async def _reschedule(self, row: OutboxMessage, delay: float, error: str) -> None:
+        at = self.clock.now() + timedelta(seconds=delay)
+        async with self.store.transaction() as session:
+            ob.reschedule(session, row.id, at, error)  # type: ignore[arg-type]
+
+    async def _retry_later(self, row: OutboxMessage, exc: BaseException) -> str:
+        if row.attempts >= self.retry.max_attempts:
+            await self._fail(row, exc)
+            return "failed"
+        self.stats.retried += 1
+        delay = self.retry.backoff(row.attempts)
+        log.warning("outbox row %s (%s) failed, retry in %.1fs: %s", row.id, row.kind, delay, exc)
+        await self._reschedule(row, delay, f"{type(exc).__name__}: {exc}")
+        return "stop-lane"
+
+    async def _fail(self, row: OutboxMessage, exc: BaseException) -> None:
+        self.stats.failed += 1
+        log.warning("outbox row %s (%s) given up: %s", row.id, row.kind, exc)
+        async with self.store.transaction() as session:
+            ob.mark_failed(session, row.id, f"{type(exc).__name__}: {exc}")  # type: ignore[arg-type]
+            fallback = row.payload.get("fallback")
+            if isinstance(exc, DirectMessagesBlocked) and fallback:
+                log.info("member %s blocks DMs; posting the fallback publicly instead",
+                         row.payload["user"]["id"])
+                outbox = ob.Outbox(session, platform=row.platform,
+                                   community_id=row.community_id, now=self.clock.now())
+                outbox.post(ob.load_channel(fallback["channel"]),
+                            Text.from_json(fallback["text"]), key=row.key + ":fallback")
+        self.wake()
+
+    async def _deliver(self, chat: Chat, row: OutboxMessage) -> dict[str, Any] | None:
+        p = row.payload
+        text = Text.from_json(p["text"]) if "text" in p else Text()
+        kind = row.kind
+        if kind == "post":
+            channel = await self._channel(chat, row)
+            ref = await chat.post(channel, text, thread_id=p.get("thread_id"), key=row.key)
+            return ob.dump_ref(ref)
+        if kind == "dm":
+            return ob.dump_ref(await chat.dm(ob.load_user(p["user"]), text, key=row.key))
+        if kind == "ephemeral":
+            await chat.ephemeral(
+                await self._channel(chat, row), ob.load_user(p["user"]), text,
+                interaction=ob.load_interaction(p.get("interaction")), key=row.key,
+            )
+        elif kind == "react":
+            await chat.react(ob.load_message(p["message"]), p["emoji"])
+        elif kind == "unreact":
+            user = ob.load_user(p["user"]) if p.get("user") else None
+            await chat.unreact(ob.load_message(p["message"]), p["emoji"], user)
+        elif kind == "update":
+            await chat.update(await self._target(p), text)
+        elif kind == "delete":
+            await chat.delete(await self._target(p))
+        elif kind == "timeout":
+            community = await self._community(row.community_id)
+            await chat.timeout(
+                community, ob.load_user(p["user"]), datetime.fromisoformat(p["until"])
+            )
+        else:
+            raise PermanentError(f"unknown outbox kind {kind!r}")
+        return None
+
+    async def _target(self, payload: dict[str, Any]) -> MessageRef:
+        if payload.get("message"):
+            return ob.load_message(payload["message"])
+        async with self.store.transaction() as session:
+            result = ob.sent_result(session, payload["sent_key"])
+        if result is None:
+            raise _NotReady()
+        return ob.load_message(result)
+
+    async def _channel(self, chat: Chat, row: OutboxMessage) -> ChannelRef:
+        """The row's channel; a channel named in the config is looked up on the platform."""
+        channel = ob.load_channel(row.payload["channel"])
+        if channel.id:
+            return channel
+        community = await self._community(row.community_id)
+        found = await chat.resolve_channel(community, channel.name or "")
+        if found is None:
+            raise PermanentError(
+                f"channel #{channel.name} does not exist in {community.platform} community "
+                f"{community.name or community.id}; create it or fix [channels] in the config"
+            )
+        return found
+
+    async def _community(self, community_id: int) -> CommunityRef:
+        cached = self._communities.get(community_id)
+        if cached is None:
+            async with self.store.transaction() as session:
+                row = session.get(Community, community_id)
+            assert row is not None, f"outbox row for unknown community {community_id}"
+            cached = CommunityRef(platform=row.platform, id=row.external_id, name=row.name)
+            self._communities[community_id] = cached
+        return cached

@@ -1,0 +1,1 @@
+"""The bot's store: SQLModel tables, engines for SQLite and PostgreSQL, and repositories."""
