@@ -145,3 +145,10 @@ class MessageShortcut(Event):
     author: UserRef | None = None
     text: str = ""
     interaction: InteractionRef | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class HomeOpened(Event):
+    """A member opened the bot's home (Slack App Home): time to publish their page."""
+
+    user: UserRef

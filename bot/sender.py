@@ -56,8 +56,8 @@ class RetryPolicy:
 
 def lane_of(row: OutboxMessage) -> str:
     p = row.payload
-    if row.kind == "dm":
-        return "dm:" + p["user"]["id"]
+    if row.kind in ("dm", "home"):
+        return f"{row.kind}:" + p["user"]["id"]
     if p.get("channel"):
         return p["channel"]["id"]
     if p.get("message"):
@@ -146,23 +146,27 @@ class OutboxSender:
         chat, pacer = self.chats[platform], self._pacers[platform]
         done = 0
         for index, row in enumerate(queue):
-            outcome = await self._send_row(chat, pacer, lane, row)
+            resume_at = await self._send_row(chat, pacer, lane, row)
             done += 1
-            if outcome == "stop-lane":
+            if resume_at is not None:
+                # The rest of the lane waits behind its head, so a channel keeps its order.
                 rest = [r.id for r in queue[index + 1:] if r.id is not None]
                 async with self.store.transaction() as session:
-                    ob.release(session, rest, self.clock.now())
+                    ob.release(session, rest, resume_at)
                 break
         return done
 
-    async def _send_row(self, chat: Chat, pacer: Pacer, lane: str, row: OutboxMessage) -> str:
+    async def _send_row(
+        self, chat: Chat, pacer: Pacer, lane: str, row: OutboxMessage
+    ) -> datetime | None:
+        """Send one row; returns when its lane may go on if the row had to wait, else None."""
         assert row.id is not None
         if row.attempts > 1 and row.kind in ("post", "dm"):
             found = await chat.find_sent(row.kind, row.key)
             if found is not None:
                 await self._finish(row, ob.dump_ref(found))
                 self.stats.recovered += 1
-                return "sent"
+                return None
         while True:
             await pacer.acquire(lane)
             try:
@@ -174,21 +178,19 @@ class OutboxSender:
                 )
                 if exc.retry_after <= self.retry.wait_in_place:
                     continue  # the buckets now hold the lane back until retry-after
-                await self._reschedule(row, exc.retry_after, str(exc))
-                return "stop-lane"
+                return await self._reschedule(row, exc.retry_after, str(exc))
             except _NotReady:
-                await self._reschedule(row, 1.0, "waiting for the message it edits")
-                return "stop-lane"
+                return await self._reschedule(row, 1.0, "waiting for the message it edits")
             except PermanentError as exc:
                 await self._fail(row, exc)
-                return "failed"
+                return None
             except (ChatError, OSError, TimeoutError) as exc:
                 return await self._retry_later(row, exc)
             except Exception as exc:
                 log.exception("unexpected error sending outbox row %s (%s)", row.id, row.kind)
                 return await self._retry_later(row, exc)
             await self._finish(row, result)
-            return "sent"
+            return None
 
     async def _finish(self, row: OutboxMessage, result: dict[str, Any] | None) -> None:
         async with self.store.transaction() as session:
@@ -196,20 +198,20 @@ class OutboxSender:
                 self.stats.sent += 1
                 self.stats.by_kind[row.kind] += 1
 
-    async def _reschedule(self, row: OutboxMessage, delay: float, error: str) -> None:
+    async def _reschedule(self, row: OutboxMessage, delay: float, error: str) -> datetime:
         at = self.clock.now() + timedelta(seconds=delay)
         async with self.store.transaction() as session:
             ob.reschedule(session, row.id, at, error)  # type: ignore[arg-type]
+        return at
 
-    async def _retry_later(self, row: OutboxMessage, exc: BaseException) -> str:
+    async def _retry_later(self, row: OutboxMessage, exc: BaseException) -> datetime | None:
         if row.attempts >= self.retry.max_attempts:
             await self._fail(row, exc)
-            return "failed"
+            return None
         self.stats.retried += 1
         delay = self.retry.backoff(row.attempts)
         log.warning("outbox row %s (%s) failed, retry in %.1fs: %s", row.id, row.kind, delay, exc)
-        await self._reschedule(row, delay, f"{type(exc).__name__}: {exc}")
-        return "stop-lane"
+        return await self._reschedule(row, delay, f"{type(exc).__name__}: {exc}")
 
     async def _fail(self, row: OutboxMessage, exc: BaseException) -> None:
         self.stats.failed += 1
@@ -250,6 +252,8 @@ class OutboxSender:
             await chat.update(await self._target(p), text)
         elif kind == "delete":
             await chat.delete(await self._target(p))
+        elif kind == "home":
+            await chat.publish_home(ob.load_user(p["user"]), text)
         elif kind == "timeout":
             community = await self._community(row.community_id)
             await chat.timeout(

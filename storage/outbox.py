@@ -124,6 +124,9 @@ class Outbox:
     def delete(self, message: MessageRef, *, key: str | None = None) -> bool:
         return self._add("delete", {"message": dump_ref(message)}, key)
 
+    def publish_home(self, user: UserRef, text: Text | str, *, key: str | None = None) -> bool:
+        return self._add("home", {"user": dump_ref(user), "text": as_text(text).to_json()}, key)
+
     def timeout(self, user: UserRef, until: datetime, *, key: str | None = None) -> bool:
         return self._add("timeout", {"user": dump_ref(user), "until": until.isoformat()}, key)
 
@@ -148,6 +151,7 @@ def claim_due(
             update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows]))
             .values(status="sending", lease_until=now + lease,
                     attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
         )
         for row in rows:
             row.attempts += 1

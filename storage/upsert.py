@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -20,5 +21,7 @@ def dialect_insert(session: Session, model: Any) -> Any:
 
 def insert_ignore(session: Session, model: Any, values: dict[str, Any]) -> bool:
     """Insert a row unless it conflicts with a unique key; True when it was inserted."""
-    stmt = dialect_insert(session, model).values(**values).on_conflict_do_nothing()
-    return session.execute(stmt).rowcount == 1
+    # RETURNING rather than rowcount: psycopg reports -1 for INSERT … ON CONFLICT DO NOTHING.
+    stmt = (dialect_insert(session, model).values(**values).on_conflict_do_nothing()
+            .returning(literal_column("1")))
+    return session.execute(stmt).first() is not None

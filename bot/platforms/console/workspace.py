@@ -70,6 +70,7 @@ class ConsoleWorkspace:
         self.messages: list[ConsoleMessage] = []
         self.buttons: list[ShownButton] = []
         self.forms: list[tuple[InteractionRef, Form]] = []
+        self.homes: dict[str, str] = {}
         self.timeouts: dict[str, datetime] = {}
         self.dm_blocked: set[str] = set()
         self._by_key: dict[str, MessageRef] = {}
@@ -199,3 +200,8 @@ class ConsoleWorkspace:
 
     async def open_form(self, interaction: InteractionRef, form: Form) -> None:
         self.forms.append((interaction, form))
+
+    async def publish_home(self, user: UserRef, text: Text) -> None:
+        self.homes[user.id] = text.plain()
+        self.record(ChannelRef(id=f"home-{user.id}", name="home"), BOT, text.plain(),
+                    audience=f"only:{user.id}", buttons=text.buttons)
