@@ -28,7 +28,7 @@ class FlakyWorkspace(ConsoleWorkspace):
         if pace is not None:
             self.pace = pace
 
-    async def post(self, channel, text, *, thread_id, key):  # noqa: ANN001, ANN201
+    async def post(self, channel, text, *, thread_id, key):
         self.attempts += 1
         if self.failures:
             raise self.failures.pop(0)

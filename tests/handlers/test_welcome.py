@@ -103,7 +103,7 @@ async def test_bots_and_disabled_welcome_get_no_greeting(bot: ConsoleBot) -> Non
     assert bot.workspace.messages == []
 
 
-async def test_missing_welcome_channel_is_logged_not_crashing(bot: ConsoleBot, caplog) -> None:  # noqa: ANN001
+async def test_missing_welcome_channel_is_logged_not_crashing(bot: ConsoleBot, caplog) -> None:
     del bot.workspace.channels["welcome"]
     await bot.ctx.router.dispatch(bot.ctx, joined("ana", bot.clock.now()))
     bot.clock.advance(timedelta(minutes=5))
