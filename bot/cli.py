@@ -136,7 +136,7 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = make_engine(settings.database_url)
     migrate.upgrade(engine)
-    print(f"database at revision {migrate.current_revision(engine)} (latest)")
+    print(f"database at revision {', '.join(sorted(migrate.current_revisions(engine)))} (latest)")
     return 0
 
 
@@ -145,9 +145,10 @@ def _db_current(args: argparse.Namespace, settings: Settings) -> int:
     from storage.db import make_engine
 
     engine = make_engine(settings.database_url)
-    current, head = migrate.current_revision(engine), migrate.head_revision()
-    state = "up to date" if current == head else f"behind; latest is {head}: run `db upgrade`"
-    print(f"database at revision {current or '(empty)'}, {state}")
+    current, heads = migrate.current_revisions(engine), migrate.head_revisions()
+    latest = ", ".join(sorted(heads))
+    state = "up to date" if current == heads else f"behind; latest is {latest}: run `db upgrade`"
+    print(f"database at revision {', '.join(sorted(current)) or '(empty)'}, {state}")
     return 0
 
 

@@ -69,10 +69,12 @@ class WelcomeSection(_Strict):
 
 
 class RolesSection(_Strict):
-    """Member ids per role, written `platform:id` (`console:maria`, `slack:U0123`)."""
+    """People per role, written `platform:id` (`console:maria`, `slack:U0123`), or a whole
+    Discord role / Slack user group as `platform:role:id` (`discord:role:1234`)."""
 
     managers: list[str] = Field(default_factory=list)
     moderators: list[str] = Field(default_factory=list)
+    champions: list[str] = Field(default_factory=list)
 
 
 class CommunityConfig(_Strict):

@@ -26,6 +26,7 @@ class UserRef:
     id: str
     name: str | None = None
     is_bot: bool = False
+    groups: tuple[str, ...] = ()  # platform roles / user groups the adapter knows of
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from sqlmodel import Field, SQLModel
 from storage.types import UTCDateTime
 
 
-def _when(nullable: bool = False, index: bool = False) -> Any:
+def when(nullable: bool = False, index: bool = False) -> Any:
     return Field(sa_type=UTCDateTime, nullable=nullable, index=index)
 
 
@@ -25,7 +25,7 @@ class Community(SQLModel, table=True):
     platform: str = Field(max_length=16)
     external_id: str = Field(max_length=64)
     name: str = Field(default="", max_length=200)
-    created_at: datetime = _when()
+    created_at: datetime = when()
 
 
 class Member(SQLModel, table=True):
@@ -37,9 +37,9 @@ class Member(SQLModel, table=True):
     external_id: str = Field(max_length=64)
     display_name: str = Field(default="", max_length=200)
     is_bot: bool = False
-    joined_at: datetime | None = _when(nullable=True)
-    left_at: datetime | None = _when(nullable=True)
-    first_seen_at: datetime = _when()
+    joined_at: datetime | None = when(nullable=True)
+    left_at: datetime | None = when(nullable=True)
+    first_seen_at: datetime = when()
 
 
 class Channel(SQLModel, table=True):
@@ -71,9 +71,9 @@ class Message(SQLModel, table=True):
     thread_external_id: str | None = Field(default=None, max_length=64)
     author_id: int = Field(foreign_key="members.id")
     text: str = Field(sa_column=Column(Text, nullable=False))
-    posted_at: datetime = _when()
-    edited_at: datetime | None = _when(nullable=True)
-    deleted_at: datetime | None = _when(nullable=True)
+    posted_at: datetime = when()
+    edited_at: datetime | None = when(nullable=True)
+    deleted_at: datetime | None = when(nullable=True)
 
 
 class Reaction(SQLModel, table=True):
@@ -84,7 +84,7 @@ class Reaction(SQLModel, table=True):
     message_id: int = Field(foreign_key="messages.id", index=True)
     member_id: int = Field(foreign_key="members.id")
     emoji: str = Field(max_length=64)
-    reacted_at: datetime = _when()
+    reacted_at: datetime = when()
 
 
 class ProcessedEvent(SQLModel, table=True):
@@ -94,7 +94,7 @@ class ProcessedEvent(SQLModel, table=True):
 
     platform: str = Field(primary_key=True, max_length=16)
     event_id: str = Field(primary_key=True, max_length=128)
-    processed_at: datetime = _when(index=True)
+    processed_at: datetime = when(index=True)
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -111,10 +111,10 @@ class OutboxMessage(SQLModel, table=True):
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     status: str = Field(default="pending", max_length=16)  # pending | sending | sent | failed
     attempts: int = 0
-    created_at: datetime = _when()
-    next_attempt_at: datetime = _when()
-    lease_until: datetime | None = _when(nullable=True)
-    sent_at: datetime | None = _when(nullable=True)
+    created_at: datetime = when()
+    next_attempt_at: datetime = when()
+    lease_until: datetime | None = when(nullable=True)
+    sent_at: datetime | None = when(nullable=True)
     result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     last_error: str | None = Field(default=None, max_length=500)
 
@@ -131,5 +131,19 @@ class Welcome(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="communities.id")
     member_id: int = Field(foreign_key="members.id")
-    joined_at: datetime = _when()
-    public_posted_at: datetime | None = _when(nullable=True)
+    joined_at: datetime = when()
+    public_posted_at: datetime | None = when(nullable=True)
+
+
+class RoleGrant(SQLModel, table=True):
+    """A role given by command (`/community role add`), on top of those in the config."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("community_id", "member_external_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="communities.id")
+    member_external_id: str = Field(max_length=64)
+    role: str = Field(max_length=16)  # champion | moderator | manager
+    granted_by: str = Field(default="", max_length=64)
+    granted_at: datetime = when()

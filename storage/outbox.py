@@ -28,7 +28,7 @@ def dump_ref(ref: Any) -> dict[str, Any] | None:
 
 
 def load_user(data: dict[str, Any]) -> UserRef:
-    return UserRef(**data)
+    return UserRef(**{**data, "groups": tuple(data.get("groups", ()))})
 
 
 def load_channel(data: dict[str, Any]) -> ChannelRef:

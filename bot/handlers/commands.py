@@ -30,7 +30,7 @@ async def answer_command(event: CommandInvoked, turn: Turn) -> None:
 
 
 async def run_command(event: CommandInvoked, turn: Turn) -> Text | str:
-    role = role_of(turn.config, turn.community, event.user)
+    role = role_of(turn.session, turn.config, turn.community, turn.community_id, event.user)
     if len(event.args) > MAX_ARGS_LENGTH:
         return f"That is too long for a command ({len(event.args)} characters; at most 2000)."
     try:

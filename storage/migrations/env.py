@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from storage import models  # noqa: F401  (registers the tables on the metadata)
+from storage import tables  # noqa: F401  (registers every table on the metadata)
 from storage.db import normalise_url
 from storage.models import SQLModel
 

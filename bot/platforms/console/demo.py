@@ -16,8 +16,10 @@ from storage.db import Store
 # Monday morning, so a week of programming unfolds in order.
 DEMO_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
-# Lines starting with "# " are narration; the rest are typed into the console.
-SCRIPT = """\
+# Each chapter is typed into the console in order. Lines starting with "# " are narration;
+# messages are referred to as `last` (the latest member message in the channel) so that
+# chapters do not depend on each other's message numbers.
+WELCOME_WAGON = """\
 # Welcome wagon: three people join within a minute.
 /join ana
 /join ben
@@ -29,17 +31,26 @@ SCRIPT = """\
 /leave ana
 /join ana
 /advance 3m
+"""
+
+CONVERSATION = """\
 # Members talk; the bot records who says what, in threads too.
 /as ana
 /in introductions
 Hi all, I'm Ana, I build data pipelines.
 /as ben
-/reply 5 Welcome Ana! Ben here, I do infra.
+/reply last Welcome Ana! Ben here, I do infra.
+"""
+
+COMMANDS = """\
 # Anyone can ask the bot what it can do; managers see more.
+/in general
 /community help
 /as maria
 /community help
 """
+
+CHAPTERS: tuple[str, ...] = (WELCOME_WAGON, CONVERSATION, COMMANDS)
 
 
 async def play_demo(
@@ -47,7 +58,7 @@ async def play_demo(
 ) -> ConsoleSession:
     out = console or Console(highlight=False)
     return await run_console(
-        config, store, lines=_narrated(SCRIPT, out), echo=True,
+        config, store, lines=_narrated("".join(CHAPTERS), out), echo=True,
         clock=ManualClock(DEMO_START), console=out,
     )
 

@@ -36,12 +36,12 @@ Type a message to post it in the current channel, or a command:
   /join [NAME]          NAME (default: you) joins the workspace
   /leave [NAME]         NAME leaves the workspace
   /in CHANNEL           switch channel (/channels lists them)
-  /reply N TEXT         reply in the thread of message N
+  /reply N TEXT         reply in the thread of message N (N: a number, or `last`)
   /edit N TEXT          edit your message N
   /delete N             delete your message N
   /react N EMOJI        react to message N (e.g. /react 3 ✅)
   /unreact N EMOJI      remove your reaction
-  /click N              press button N
+  /click N|LABEL        press button N, or the latest button with that label
   /community ARGS       run a bot command (/community help)
   /advance DURATION     move the clock forward (90s, 15m, 2h, 3d, 1w) and run due jobs
   /time                 show the bot's clock
@@ -148,12 +148,21 @@ class ConsoleSession:
         return MessagePosted(**self._base(), message=message.ref, author=self.actor.user,
                              text=text)
 
-    @staticmethod
-    def _number_and_text(rest: str, usage: str) -> tuple[int, str]:
+    def _number_and_text(self, rest: str, usage: str) -> tuple[int, str]:
+        """`N TEXT`, where N is a message number or `last` (the latest member message here)."""
         number, _, text = rest.partition(" ")
+        if number.lower() == "last":
+            return self._last_member_message(), text.strip()
         if not number.lstrip("#").isdigit():
-            raise ValueError(f"usage: {usage}")
+            raise ValueError(f"usage: {usage} (N is a message number or `last`)")
         return int(number.lstrip("#")), text.strip()
+
+    def _last_member_message(self) -> int:
+        for message in reversed(self.workspace.messages):
+            if (message.audience == "channel" and not message.author.is_bot
+                    and message.ref.channel.id == self.actor.channel.id and not message.deleted):
+                return message.number
+        raise ValueError(f"no member message in #{self.actor.channel.name} yet")
 
     def _cmd_help(self, rest: str) -> None:
         self.out.print(escape(HELP))
@@ -237,11 +246,20 @@ class ConsoleSession:
         return ReactionRemoved(**self._base(), message=message.ref, user=self.actor.user,
                                emoji=emoji.strip(":"))
 
+    def _visible(self, shown: ShownButton) -> bool:
+        return shown.audience == "channel" or shown.audience.split(":", 1)[1] == self.actor.user.id
+
     def _cmd_click(self, rest: str) -> Event:
-        if not rest.isdigit() or not 1 <= int(rest) <= len(self.workspace.buttons):
-            raise ValueError("usage: /click N, with N a button number shown under a message")
-        shown = self.workspace.buttons[int(rest) - 1]
-        if shown.audience != "channel" and shown.audience.split(":", 1)[1] != self.actor.user.id:
+        """`/click N`, or `/click LABEL` for the latest button with that label you can see."""
+        if rest.isdigit() and 1 <= int(rest) <= len(self.workspace.buttons):
+            shown = self.workspace.buttons[int(rest) - 1]
+        else:
+            matches = [b for b in self.workspace.buttons
+                       if rest and b.button.label.lower() == rest.lower() and self._visible(b)]
+            if not matches:
+                raise ValueError("usage: /click N or /click LABEL, for a button shown above")
+            shown = matches[-1]
+        if not self._visible(shown):
             raise ValueError(f"button {rest} is not visible to {self.actor.user.id}")
         return ActionClicked(
             **self._base(), user=self.actor.user, channel=shown.message.channel,

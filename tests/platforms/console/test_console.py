@@ -56,7 +56,7 @@ def test_console_explains_mistakes_instead_of_crashing(tmp_path: Path) -> None:
     assert "no message #99" in out
     assert "not a duration: 'soon'" in out
     assert "no channel #nowhere" in out
-    assert "usage: /click N" in out
+    assert "usage: /click N or /click LABEL" in out
     assert "could not read the arguments" in out
     assert "I don't know `/community nosuch`" in out
     assert "Traceback" not in result.stderr

@@ -1,0 +1,3 @@
+"""Every table module, imported so that the metadata (and Alembic) sees all tables."""
+
+from storage import models  # noqa: F401
