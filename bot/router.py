@@ -61,11 +61,24 @@ class Router:
         return found
 
     async def dispatch(self, ctx: BotContext, event: Event) -> DispatchResult:
-        """Handle `event` once: a repeat of an already processed `event_id` has no effect."""
+        """Handle `event` once: a repeat of an already processed `event_id` has no effect.
+
+        The fast path runs every handler in one transaction. If any handler raises, that
+        transaction is rolled back and the event is run again with a savepoint per handler,
+        so the failing one is isolated and logged while the others keep their effects.
+        """
+        handlers = self.handlers_for(type(event))
+        try:
+            return await self._run(ctx, event, handlers, isolate=False)
+        except _HandlerFailed:
+            return await self._run(ctx, event, handlers, isolate=True)
+
+    async def _run(
+        self, ctx: BotContext, event: Event, handlers: list[Handler], *, isolate: bool
+    ) -> DispatchResult:
         from bot.context import Turn
 
         result = DispatchResult()
-        handlers = self.handlers_for(type(event))
         now = ctx.clock.now()
         async with ctx.store.transaction() as session:
             fresh = insert_ignore(session, ProcessedEvent, {
@@ -77,10 +90,16 @@ class Router:
                 result.duplicate = True
                 log.debug("duplicate delivery of %s ignored", event.event_id)
                 return result
-            self.stats.events += 1
             turn = Turn.begin(ctx, session, event, now)
             for handler in handlers:
                 name = f"{handler.__module__}.{handler.__qualname__}"
+                if not isolate:
+                    try:
+                        await handler(event, turn)
+                    except Exception as exc:
+                        raise _HandlerFailed() from exc
+                    result.handled_by.append(name)
+                    continue
                 try:
                     with session.begin_nested():
                         await handler(event, turn)
@@ -90,5 +109,10 @@ class Router:
                     result.failed.append(name)
                     log.exception("handler %s failed on %s %s; other handlers go on",
                                   name, type(event).__name__, event.event_id)
+            self.stats.events += 1
         await turn.after_commit()
         return result
+
+
+class _HandlerFailed(Exception):
+    """A handler raised on the fast path: rerun the event with per-handler savepoints."""

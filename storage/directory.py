@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import event, select, update
 from sqlmodel import Session
@@ -30,6 +31,7 @@ class MemberRow:
 class Directory:
     def __init__(self) -> None:
         self._ids: dict[tuple[str, ...], int] = {}
+        self._statements: dict[tuple[str, str, str], Any] = {}
 
     def _remember(self, session: Session, key: tuple[str, ...], row_id: int) -> None:
         pending = session.info.get(_PENDING)
@@ -51,18 +53,30 @@ class Directory:
             found = session.info.get(_PENDING, {}).get(key)
         return found
 
+    def _upsert_id(
+        self, session: Session, table: Any, key_columns: tuple[str, str], update_column: str,
+        values: dict[str, Any],
+    ) -> int:
+        """Insert or refresh one row by its natural key and return its id, in one statement."""
+        cache_key = (session.get_bind().dialect.name, table.name, update_column)
+        stmt = self._statements.get(cache_key)
+        if stmt is None:
+            base = dialect_insert(session, table)
+            stmt = self._statements[cache_key] = base.on_conflict_do_update(
+                index_elements=list(key_columns),
+                set_={update_column: getattr(base.excluded, update_column)},
+            ).returning(table.c.id)
+        return session.connection().execute(stmt, values).scalar_one()
+
     def community_id(self, session: Session, ref: CommunityRef, now: datetime) -> int:
         key = ("c", ref.platform, ref.id)
         if (cached := self._cached(session, key)) is not None:
             return cached
-        stmt = dialect_insert(session, Community).values(
-            platform=ref.platform, external_id=ref.id, name=ref.name, created_at=now
+        row_id = self._upsert_id(
+            session, Community.__table__, ("platform", "external_id"),
+            "name" if ref.name else "platform",
+            {"platform": ref.platform, "external_id": ref.id, "name": ref.name, "created_at": now},
         )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["platform", "external_id"],
-            set_={"name": stmt.excluded.name} if ref.name else {"platform": ref.platform},
-        ).returning(Community.id)
-        row_id = session.execute(stmt).scalar_one()
         self._remember(session, key, row_id)
         return row_id
 
@@ -70,35 +84,25 @@ class Directory:
         key = ("m", str(community_id), user.id)
         if (cached := self._cached(session, key)) is not None:
             return cached
-        stmt = dialect_insert(session, Member).values(
-            community_id=community_id, external_id=user.id, display_name=user.name or "",
-            is_bot=user.is_bot, first_seen_at=now,
+        row_id = self._upsert_id(
+            session, Member.__table__, ("community_id", "external_id"),
+            "display_name" if user.name else "is_bot",
+            {"community_id": community_id, "external_id": user.id,
+             "display_name": user.name or "", "is_bot": user.is_bot, "first_seen_at": now},
         )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["community_id", "external_id"],
-            set_={"display_name": stmt.excluded.display_name} if user.name
-            else {"is_bot": stmt.excluded.is_bot},
-        ).returning(Member.id)
-        row_id = session.execute(stmt).scalar_one()
         self._remember(session, key, row_id)
         return row_id
 
-    def channel_id(
-        self, session: Session, community_id: int, channel: ChannelRef
-    ) -> int:
+    def channel_id(self, session: Session, community_id: int, channel: ChannelRef) -> int:
         key = ("ch", str(community_id), channel.id)
         if (cached := self._cached(session, key)) is not None:
             return cached
-        stmt = dialect_insert(session, Channel).values(
-            community_id=community_id, external_id=channel.id, name=channel.name or "",
-            is_private=channel.is_private,
+        row_id = self._upsert_id(
+            session, Channel.__table__, ("community_id", "external_id"),
+            "name" if channel.name else "is_private",
+            {"community_id": community_id, "external_id": channel.id,
+             "name": channel.name or "", "is_private": channel.is_private},
         )
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["community_id", "external_id"],
-            set_={"name": stmt.excluded.name} if channel.name
-            else {"is_private": stmt.excluded.is_private},
-        ).returning(Channel.id)
-        row_id = session.execute(stmt).scalar_one()
         self._remember(session, key, row_id)
         return row_id
 

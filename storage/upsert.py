@@ -1,27 +1,43 @@
-"""INSERT … ON CONFLICT in the current engine's dialect (SQLite and PostgreSQL share the syntax)."""
+"""INSERT … ON CONFLICT in the current engine's dialect (SQLite and PostgreSQL share the syntax).
+
+Statements are built once per table and dialect and executed on the session's connection with
+plain parameters: the hot path skips the ORM and SQLAlchemy's per-call statement building.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import literal_column
+from sqlalchemy import Table, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
+
+_INSERT_IGNORE: dict[tuple[str, str], Any] = {}
+
+
+def table_of(model: Any) -> Table:
+    return model if isinstance(model, Table) else model.__table__
 
 
 def dialect_insert(session: Session, model: Any) -> Any:
     """An `Insert` that supports `on_conflict_do_nothing` / `on_conflict_do_update`."""
     name = session.get_bind().dialect.name
     if name == "postgresql":
-        return postgresql.insert(model)
+        return postgresql.insert(table_of(model))
     if name == "sqlite":
-        return sqlite.insert(model)
+        return sqlite.insert(table_of(model))
     raise RuntimeError(f"unsupported database dialect: {name}")
 
 
 def insert_ignore(session: Session, model: Any, values: dict[str, Any]) -> bool:
     """Insert a row unless it conflicts with a unique key; True when it was inserted."""
-    # RETURNING rather than rowcount: psycopg reports -1 for INSERT … ON CONFLICT DO NOTHING.
-    stmt = (dialect_insert(session, model).values(**values).on_conflict_do_nothing()
-            .returning(literal_column("1")))
-    return session.execute(stmt).first() is not None
+    table = table_of(model)
+    key = (session.get_bind().dialect.name, table.name)
+    stmt = _INSERT_IGNORE.get(key)
+    if stmt is None:
+        # RETURNING rather than rowcount: psycopg reports -1 for INSERT … ON CONFLICT DO NOTHING.
+        stmt = _INSERT_IGNORE[key] = (
+            dialect_insert(session, table).on_conflict_do_nothing()
+            .returning(literal_column("1"))
+        )
+    return session.connection().execute(stmt, values).first() is not None
