@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.assist import Assist
 from bot.chat import Chat
 from bot.clock import Clock, SystemClock
 from bot.community_config import CommunityConfig
@@ -11,6 +12,7 @@ from bot.context import BotContext
 from bot.handlers import register_all
 from bot.router import Router
 from bot.sender import OutboxSender, RetryPolicy
+from bot.settings import Settings
 from storage import migrate
 from storage.db import Store
 
@@ -27,12 +29,25 @@ def open_store(database_url: str, *, upgrade: bool = True) -> Store:
 
 def build(
     config: CommunityConfig, store: Store, chats: dict[str, Chat], *,
-    clock: Clock | None = None, retry: RetryPolicy | None = None,
+    clock: Clock | None = None, retry: RetryPolicy | None = None, assist: Assist | None = None,
 ) -> BotContext:
     """Wire every feature; nothing starts running until `start` is called."""
     router = Router()
     register_all(router)
     clock = clock or SystemClock()
-    ctx = BotContext(config=config, store=store, clock=clock, router=router, chats=dict(chats))
+    ctx = BotContext(config=config, store=store, clock=clock, router=router, chats=dict(chats),
+                     assist=assist)
     ctx.sender = OutboxSender(store, chats, clock, retry=retry)
     return ctx
+
+
+def make_assist(settings: Settings) -> Assist | None:
+    """The OpenAI assist when `OPENAI_API_KEY` is set; None keeps every feature on heuristics."""
+    if settings.openai_api_key is None:
+        return None
+    from bot.assist.openai_assist import OpenAIAssist
+
+    return OpenAIAssist.connect(
+        settings.openai_api_key.get_secret_value(), model=settings.openai_model,
+        base_url=settings.openai_base_url,
+    )

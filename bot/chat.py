@@ -83,6 +83,12 @@ class Chat(Protocol):
 
     async def dm(self, user: UserRef, text: Text, *, key: str) -> MessageRef: ...
 
+    async def upload(
+        self, channel: ChannelRef, filename: str, data: bytes, text: Text, *, key: str
+    ) -> MessageRef:
+        """Post a file (a chart PNG) with `text` as its message; `key` as for `post`."""
+        ...
+
     async def ephemeral(
         self, channel: ChannelRef, user: UserRef, text: Text, *,
         interaction: InteractionRef | None, key: str,

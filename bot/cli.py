@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         settings = load_settings(env_file=args.env_file)
-        quiet = args.func in (_console, _demo)  # the conversation is the output there
+        quiet = args.func in (_console, _demo, _export)  # the output is the point there
         logging.basicConfig(
             level=settings.log_level or ("WARNING" if quiet else "INFO"),
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -85,6 +85,30 @@ def _parser() -> argparse.ArgumentParser:
     example = config_commands.add_parser("example", help="print the example configuration")
     example.set_defaults(func=_config_example)
     config.set_defaults(func=lambda args, settings: config.print_help() or 2)
+
+    discord = commands.add_parser("discord", help="Discord set-up helpers")
+    discord_commands = discord.add_subparsers(title="discord commands", metavar="DISCORD_COMMAND")
+    invite = discord_commands.add_parser(
+        "invite-url", help="print the URL that adds the bot to a server",
+        description="The OAuth2 URL with exactly the scopes and permissions the bot uses. The "
+                    "application id is read from DISCORD_BOT_TOKEN unless given.",
+    )
+    invite.add_argument("--client-id", help="the application id (Developer Portal)")
+    invite.set_defaults(func=_discord_invite_url)
+    discord.set_defaults(func=lambda args, settings: discord.print_help() or 2)
+
+    export = commands.add_parser(
+        "export", help="write members and metrics as CSV or JSON",
+        description="CSV writes two files: members at --output (default "
+                    "community-export.csv) and the metrics in <name>-metrics.csv. JSON is one "
+                    "document, to --output or standard output.",
+    )
+    export.add_argument("--period", help="7d, 30d, 4w … (default: [metrics] default_period)")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.add_argument("--output", type=Path, help="file to write")
+    export.add_argument("--community", help="platform:id or name, when the store has several")
+    export.add_argument("--database", help="database URL (default: DATABASE_URL)")
+    export.set_defaults(func=_export)
     return parser
 
 
@@ -149,6 +173,45 @@ def _db_current(args: argparse.Namespace, settings: Settings) -> int:
     latest = ", ".join(sorted(heads))
     state = "up to date" if current == heads else f"behind; latest is {latest}: run `db upgrade`"
     print(f"database at revision {', '.join(sorted(current)) or '(empty)'}, {state}")
+    return 0
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import open_store
+    from bot.export import ExportError, check_arguments, export
+
+    config = _community(settings)
+    try:
+        check_arguments(config, args.period, args.format)
+    except ExportError as exc:
+        print(f"community-bot export: {exc}", file=sys.stderr)
+        return 2
+    store = open_store(args.database or settings.database_url)
+    try:
+        written = export(store, config, period_word=args.period, fmt=args.format,
+                         output=args.output, community=args.community)
+    except ExportError as exc:
+        print(f"community-bot export: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        store.dispose()
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _discord_invite_url(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.platforms.discord import invite
+
+    client_id = args.client_id
+    if client_id is None:
+        if settings.discord_bot_token is None:
+            raise ConfigError("set DISCORD_BOT_TOKEN or pass --client-id APPLICATION_ID")
+        client_id = invite.application_id_from_token(settings.discord_bot_token.get_secret_value())
+    print(invite.invite_url(client_id))
+    print("\nScopes: " + ", ".join(invite.SCOPES) + ". Permissions:", file=sys.stderr)
+    for line in invite.explain():
+        print(f"  - {line}", file=sys.stderr)
     return 0
 
 

@@ -61,6 +61,24 @@ class CommandRegistry:
         )
 
 
+POST_FLAG = "--post"
+
+
+@dataclass(frozen=True)
+class PublicReply:
+    """A reply a moderator or manager asked to post in the channel (a trailing `--post`)."""
+
+    text: Text | str
+
+
+def take_post_flag(words: list[str]) -> tuple[list[str], bool]:
+    """`/community stats 30d --post`: the words without a trailing `--post`, and whether it
+    was there. Replies are private unless asked for."""
+    if words and words[-1].lower() == POST_FLAG:
+        return words[:-1], True
+    return words, False
+
+
 def split_args(text: str) -> list[str]:
     """Shell-like words (quotes group words); unbalanced quotes are a usage error."""
     try:

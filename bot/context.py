@@ -19,6 +19,7 @@ from storage.directory import Directory
 from storage.outbox import Outbox
 
 if TYPE_CHECKING:
+    from bot.assist import Assist
     from bot.router import Router
     from bot.sender import OutboxSender
 
@@ -36,6 +37,7 @@ class BotContext:
     chats: dict[str, Chat] = field(default_factory=dict)
     directory: Directory = field(default_factory=Directory)
     sender: OutboxSender | None = None
+    assist: Assist | None = None  # OpenAI, when configured; features fall back to heuristics
 
     def wake_sender(self) -> None:
         if self.sender is not None:

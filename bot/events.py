@@ -73,6 +73,14 @@ class MemberLeft(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ChannelJoined(Event):
+    """A member joined one channel (Slack `member_joined_channel`); not a newcomer as such."""
+
+    user: UserRef
+    channel: ChannelRef
+
+
+@dataclass(frozen=True, kw_only=True)
 class MessagePosted(Event):
     message: MessageRef
     author: UserRef

@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from enum import IntEnum
 
-from sqlalchemy import delete, select
+from sqlalchemy import String, delete, literal, select
 from sqlmodel import Session
 
 from bot.community_config import CommunityConfig
 from bot.events import CommunityRef, UserRef
 from storage.models import RoleGrant
+from storage.questions_tables import Champion
 from storage.upsert import insert_ignore
 
 
@@ -53,11 +54,14 @@ def role_of(
     session: Session, config: CommunityConfig, community: CommunityRef, community_id: int,
     user: UserRef,
 ) -> Role:
-    """The highest role `user` holds, from the config or from grants."""
+    """The highest role `user` holds, from the config, from grants or from the champions list
+    (`/community champion add`), in one query."""
     granted = session.execute(
         select(RoleGrant.role).where(
             RoleGrant.community_id == community_id, RoleGrant.member_external_id == user.id
-        )
+        ).union_all(select(literal(Role.CHAMPION.label, String)).where(
+            Champion.community_id == community_id, Champion.member_external_id == user.id
+        ))
     ).scalars().all()
     return max([configured_role(config, community, user), *(Role.parse(r) for r in granted)])
 

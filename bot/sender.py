@@ -7,6 +7,7 @@ concurrently, each in order, behind the platform's global and per-channel token 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import random
@@ -161,7 +162,7 @@ class OutboxSender:
     ) -> datetime | None:
         """Send one row; returns when its lane may go on if the row had to wait, else None."""
         assert row.id is not None
-        if row.attempts > 1 and row.kind in ("post", "dm"):
+        if row.attempts > 1 and row.kind in ("post", "dm", "upload"):
             found = await chat.find_sent(row.kind, row.key)
             if found is not None:
                 await self._finish(row, ob.dump_ref(found))
@@ -238,6 +239,14 @@ class OutboxSender:
             return ob.dump_ref(ref)
         if kind == "dm":
             return ob.dump_ref(await chat.dm(ob.load_user(p["user"]), text, key=row.key))
+        if kind == "upload":
+            channel = await self._channel(chat, row)
+            if not hasattr(chat, "upload"):  # an adapter that cannot post files: text only
+                log.warning("%s cannot upload files; posting %s without it", chat.platform,
+                            p["filename"])
+                return ob.dump_ref(await chat.post(channel, text, thread_id=None, key=row.key))
+            data = base64.b64decode(p["data"])
+            return ob.dump_ref(await chat.upload(channel, p["filename"], data, text, key=row.key))
         if kind == "ephemeral":
             await chat.ephemeral(
                 await self._channel(chat, row), ob.load_user(p["user"]), text,

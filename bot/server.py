@@ -8,10 +8,11 @@ import logging
 import signal
 from typing import Protocol
 
-from bot.app import build, open_store
+from bot.app import build, make_assist, open_store
 from bot.chat import Chat
 from bot.community_config import CommunityConfig
 from bot.context import BotContext
+from bot.leader import Leadership
 from bot.scheduler import build_scheduler
 from bot.settings import Settings
 
@@ -47,8 +48,11 @@ def make_adapters(settings: Settings) -> list[Adapter]:
 async def serve(settings: Settings, config: CommunityConfig) -> int:
     store = open_store(settings.database_url)
     adapters = make_adapters(settings)
-    ctx = build(config, store, {a.platform: a.chat for a in adapters})
+    ctx = build(config, store, {a.platform: a.chat for a in adapters},
+                assist=make_assist(settings))
     scheduler = build_scheduler(ctx)
+    # Only the leader runs scheduled jobs (a PostgreSQL advisory lock; SQLite: this process).
+    leadership = Leadership(store, on_elected=scheduler.start, on_deposed=scheduler.stop)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -56,7 +60,7 @@ async def serve(settings: Settings, config: CommunityConfig) -> int:
             loop.add_signal_handler(sig, stop.set)
     assert ctx.sender is not None
     await ctx.sender.start()
-    scheduler.start()
+    await leadership.start()
     try:
         for adapter in adapters:
             await adapter.start(ctx)
@@ -67,7 +71,7 @@ async def serve(settings: Settings, config: CommunityConfig) -> int:
         for adapter in adapters:
             with contextlib.suppress(Exception):
                 await adapter.stop()
-        scheduler.shutdown(wait=False)
+        await leadership.stop()
         await ctx.sender.stop()
         store.dispose()
     return 0

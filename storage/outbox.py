@@ -7,6 +7,7 @@ them and marks them sent; `key` is unique, so enqueuing the same key twice is a 
 
 from __future__ import annotations
 
+import base64
 import uuid
 from dataclasses import asdict
 from datetime import datetime, timedelta
@@ -74,6 +75,17 @@ class Outbox:
     ) -> bool:
         return self._add("post", {
             "channel": dump_ref(channel), "thread_id": thread_id, "text": as_text(text).to_json(),
+        }, key)
+
+    def upload(
+        self, channel: ChannelRef, filename: str, data: bytes, text: Text | str, *,
+        key: str | None = None,
+    ) -> bool:
+        """A file posted with a message; the bytes travel base64 in the payload (keep them
+        small: a chart, not a video)."""
+        return self._add("upload", {
+            "channel": dump_ref(channel), "filename": filename,
+            "data": base64.b64encode(data).decode("ascii"), "text": as_text(text).to_json(),
         }, key)
 
     def reply(self, message: MessageRef, text: Text | str, *, key: str | None = None) -> bool:

@@ -5,10 +5,26 @@
 
 from __future__ import annotations
 
-from bot.handlers import activity, commands, welcome
+from bot.handlers import (
+    activity,
+    appeals,
+    champions,
+    commands,
+    drip,
+    flagging,
+    home,
+    moderation_queue,
+    modlog,
+    programmes,
+    questions,
+    roles,
+    stats,
+    welcome,
+)
 from bot.router import Router
 
-MODULES = (activity, welcome, commands)
+MODULES = (activity, welcome, commands, home, flagging, moderation_queue, modlog, appeals,
+           programmes, drip, stats, roles, champions, questions)
 
 
 def register_all(router: Router) -> None:

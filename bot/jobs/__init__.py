@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.context import BotContext
-from bot.jobs import housekeeping, welcome_batch
+from bot.jobs import digest, drip, housekeeping, programming, sla_sweep, welcome_batch
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,12 @@ class Sweep:
 SWEEPS = (
     Sweep("post_batched_welcomes", welcome_batch.post_batched_welcomes, every_seconds=10),
     Sweep("forget_old_deliveries", housekeeping.forget_old_deliveries, every_seconds=3600),
+    Sweep("post_due_programmes", programming.post_due_programmes, every_seconds=30),
+    Sweep("send_programme_heads_ups", programming.send_heads_ups, every_seconds=300),
+    Sweep("send_due_drip_steps", drip.send_due_drip_steps, every_seconds=300),
+    Sweep("route_unanswered_questions", sla_sweep.route_unanswered_questions,
+          every_seconds=30),
+    Sweep("send_weekly_digests", digest.send_weekly_digests, every_seconds=300),
 )
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.markup import escape
 
+from bot.cadence import next_local_time
 from bot.clock import ManualClock, OffsetClock, parse_duration
 from bot.context import BotContext
 from bot.events import (
@@ -17,6 +19,7 @@ from bot.events import (
     ChannelRef,
     CommandInvoked,
     Event,
+    FormSubmitted,
     InteractionRef,
     MemberJoined,
     MemberLeft,
@@ -27,6 +30,7 @@ from bot.events import (
     ReactionRemoved,
     UserRef,
 )
+from bot.handlers.flagging import FLAG_FORM_ID, flag_form_context
 from bot.jobs import run_sweeps
 from bot.platforms.console.workspace import ConsoleMessage, ConsoleWorkspace, ShownButton
 
@@ -41,9 +45,13 @@ Type a message to post it in the current channel, or a command:
   /delete N             delete your message N
   /react N EMOJI        react to message N (e.g. /react 3 ✅)
   /unreact N EMOJI      remove your reaction
+  /flag N REASON [NOTE] flag message N privately (REASON: spam, harassment, off-topic, other)
+  /dm TEXT              write to the bot privately (e.g. answer its DM)
+  /submit [FIELD=]TEXT  send the form a button opened (e.g. after Warn author: /submit be kind)
   /click N|LABEL        press button N, or the latest button with that label
   /community ARGS       run a bot command (/community help)
   /advance DURATION     move the clock forward (90s, 15m, 2h, 3d, 1w) and run due jobs
+  /advance-to [DAY] HH:MM  move the clock to the next such time (community time zone)
   /time                 show the bot's clock
   /who                  who you are, where you are, who is here
   /help                 this text
@@ -273,7 +281,61 @@ class ConsoleSession:
             command="community", args=rest, interaction=InteractionRef(token=self._event_id()),
         )
 
+    def _cmd_flag(self, rest: str) -> Event:
+        """The "Flag message" form, filled in and submitted: the same event Slack and Discord
+        deliver when a member submits it."""
+        usage = "/flag N REASON [NOTE] (REASON: spam, harassment, off-topic, other)"
+        number, text = self._number_and_text(rest, usage)
+        reason, _, note = text.partition(" ")
+        if not reason:
+            raise ValueError(f"usage: {usage}")
+        message = self.workspace.message(number)
+        self.say(f"{self.actor.user.id} flagged #{number} privately")
+        return FormSubmitted(
+            **self._base(), user=self.actor.user, form_id=FLAG_FORM_ID,
+            values={"reason": reason, "note": note.strip()},
+            context=flag_form_context(message.ref),
+            interaction=InteractionRef(token=self._event_id()),
+        )
+
+    def _cmd_dm(self, rest: str) -> Event:
+        """A direct message from the acting member to the bot."""
+        if not rest:
+            raise ValueError("usage: /dm TEXT")
+        user = self.actor.user
+        channel = ChannelRef(id=f"dm-{user.id}", name=f"dm-{user.id}", is_dm=True)
+        message = self.workspace.record(channel, user, rest, audience=f"dm:{user.id}")
+        return MessagePosted(**self._base(), message=message.ref, author=user, text=rest)
+
+    def _cmd_submit(self, rest: str) -> Event:
+        """Submit the form the bot opened last: `FIELD=text` fills a field; text before any
+        `FIELD=` fills the form's first text field."""
+        if not self.workspace.forms:
+            raise ValueError("no form is open (buttons such as Warn author open one)")
+        interaction, form = self.workspace.forms[-1]
+        names = {f.field_id for f in form.fields}
+        current = next((f.field_id for f in form.fields if f.kind != "select"), None)
+        values: dict[str, str] = {}
+        for word in rest.split():
+            name, equals, value = word.partition("=")
+            if equals and name in names:
+                current, values[name] = name, value
+            elif current is not None:
+                values[current] = f"{values.get(current, '')} {word}".strip()
+        self.workspace.forms.pop()
+        self.say(f"{self.actor.user.id} submitted the form “{form.title}”")
+        return FormSubmitted(
+            **self._base(), user=self.actor.user, form_id=form.form_id, values=values,
+            context=form.context, interaction=interaction,
+        )
+
     def _cmd_advance(self, rest: str) -> None:
         delta = parse_duration(rest)
         self.clock.advance(delta)
         self.say(f"clock moved {rest} to {self.clock.now():%A %Y-%m-%d %H:%M} UTC")
+
+    def _cmd_advance_to(self, rest: str) -> None:
+        zone = self.ctx.config.community.timezone
+        target = next_local_time(self.clock.now(), zone, rest)
+        self.clock.advance(target - self.clock.now())
+        self.say(f"clock moved to {target.astimezone(ZoneInfo(zone)):%A %Y-%m-%d %H:%M} {zone}")

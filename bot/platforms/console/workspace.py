@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -58,7 +59,8 @@ class ConsoleWorkspace:
     pace = Pace()  # a terminal has no rate limits
 
     def __init__(
-        self, show: Show | None = None, *, run_id: str = "r", journal: Path | None = None
+        self, show: Show | None = None, *, run_id: str = "r", journal: Path | None = None,
+        uploads_dir: Path | None = None,
     ) -> None:
         self.community = CommunityRef(platform="console", id="workspace", name="Console")
         self.users: dict[str, UserRef] = {"bot": BOT}
@@ -74,6 +76,8 @@ class ConsoleWorkspace:
         self.timeouts: dict[str, datetime] = {}
         self.dm_blocked: set[str] = set()
         self._by_key: dict[str, MessageRef] = {}
+        self._uploads_dir = uploads_dir
+        self.uploads: dict[int, Path] = {}  # message number -> the file it carries
         self._show = show or (lambda message, buttons: None)
         self._run_id = run_id
         self._journal = journal
@@ -155,6 +159,29 @@ class ConsoleWorkspace:
         channel = ChannelRef(id=f"dm-{user.id}", name=f"dm-{user.id}", is_dm=True)
         message = self.record(channel, BOT, text.plain(), audience=f"dm:{user.id}",
                               buttons=text.buttons)
+        self._remember_key(key, message.ref)
+        return message.ref
+
+    async def upload(
+        self, channel: ChannelRef, filename: str, data: bytes, text: Text, *, key: str
+    ) -> MessageRef:
+        """Writes the file under the uploads directory (a temporary one unless given) and
+        shows a message pointing at it."""
+        if key in self._by_key:
+            return self._by_key[key]
+        if channel.id not in self.channels:
+            raise PermanentError(f"channel_not_found: {channel.id}")
+        if self._uploads_dir is None:
+            self._uploads_dir = Path(tempfile.mkdtemp(prefix="community-bot-uploads-"))
+        self._uploads_dir.mkdir(parents=True, exist_ok=True)
+        path = self._uploads_dir / f"{len(self.messages) + 1}-{Path(filename).name}"
+        path.write_bytes(data)
+        attachment = f"📎 {filename} ({path})"
+        body = text.plain()
+        message = self.record(self.channels[channel.id], BOT,
+                              f"{body}\n{attachment}" if body else attachment,
+                              buttons=text.buttons)
+        self.uploads[message.number] = path
         self._remember_key(key, message.ref)
         return message.ref
 

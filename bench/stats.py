@@ -1,0 +1,188 @@
+"""`/community stats` over 1,000,000 messages and 100,000 members (100,000 and 10,000 at the
+quick size) on SQLite and on PostgreSQL, through the same path a manager's command takes
+(router, role check, every engagement and adoption figure for the week and the week before,
+the reply in the outbox). The baseline is one `SELECT count(*)` over the same week's messages,
+so the ratio is what the full statistics cost beyond touching the period at all.
+
+Synthetic data, seeded: 90 days of posts in 20 channels (a third of them replies in threads,
+some questions, a few bots and deleted messages), members posting on a long-tailed curve,
+reactions on a quarter of the posts. `python -m bench.stats [--full]`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import tempfile
+from collections import deque
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, insert, select, text
+
+from bench.harness import Row, stopwatch
+from bench.pg import PG_URL, scratch_schema
+from bot.app import build
+from bot.clock import ManualClock
+from bot.community_config import load_community_config
+from bot.events import ChannelRef, CommandInvoked, CommunityRef, InteractionRef, UserRef
+from bot.platforms.console.workspace import ConsoleWorkspace
+from storage import migrate
+from storage.db import Store, make_engine
+from storage.models import Channel, Community, Member, Message, Reaction
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+SPAN = timedelta(days=90)
+WEEK = timedelta(days=7)
+CHANNELS = ("help", "general", "introductions", "announcements", "random", "jobs", "events",
+            *(f"team-{n}" for n in range(13)))
+WORDS = ("deploy", "kafka", "postgres", "token", "rotate", "cluster", "error", "timeout",
+         "upgrade", "release", "docs", "api", "webhook", "billing", "login", "metrics", "cache",
+         "python", "react", "mobile", "search", "export", "thanks", "great", "issue", "config")
+BATCH = 10_000
+CONSOLE = CommunityRef(platform="console", id="workspace", name="Bench")
+
+
+def seed(store: Store, messages: int, members: int, rng: random.Random) -> None:
+    """Bulk Core inserts, in batches; deterministic for a given seed."""
+    with store.session() as session:
+        community_id = session.execute(insert(Community).values(
+            platform="console", external_id="workspace", name="Bench",
+            created_at=NOW - SPAN - WEEK,
+        ).returning(Community.id)).scalar_one()
+        session.execute(insert(Channel), [
+            {"community_id": community_id, "external_id": name, "name": name,
+             "is_private": name.startswith("team-")} for name in CHANNELS
+        ])
+        channel_ids = session.execute(select(Channel.id).order_by(Channel.id)).scalars().all()
+        people = []
+        for n in range(members):
+            joined = NOW - SPAN * 2 * rng.random()
+            people.append({
+                "community_id": community_id, "external_id": f"U{n:06d}",
+                "display_name": f"member{n}", "is_bot": n % 500 == 0, "joined_at": joined,
+                "left_at": joined + timedelta(days=30) if n % 50 == 1 else None,
+                "first_seen_at": joined,
+            })
+        for start in range(0, members, BATCH):
+            session.execute(insert(Member), people[start:start + BATCH])
+        member_ids = session.execute(select(Member.id).order_by(Member.id)).scalars().all()
+
+        roots: dict[int, deque[str]] = {cid: deque(maxlen=40) for cid in channel_ids}
+        step = SPAN / messages
+        batch: list[dict[str, object]] = []
+        for n in range(messages):
+            channel_id = channel_ids[min(int(rng.expovariate(0.25)), len(channel_ids) - 1)]
+            reply = rng.random() < 0.35 and roots[channel_id]
+            thread = rng.choice(roots[channel_id]) if reply else None
+            words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 14)))
+            question = not reply and rng.random() < 0.25
+            external_id = f"m{n}"
+            if not reply:
+                roots[channel_id].append(external_id)
+            at = NOW - SPAN + step * n
+            batch.append({
+                "community_id": community_id, "channel_id": channel_id,
+                "external_id": external_id, "thread_external_id": thread,
+                # A long tail: a few members write most of the posts.
+                "author_id": member_ids[int(members * rng.random() ** 3)],
+                "text": words + ("?" if question else "."), "posted_at": at,
+                "deleted_at": at + timedelta(hours=1) if n % 100 == 7 else None,
+            })
+            if len(batch) == BATCH:
+                session.execute(insert(Message), batch)
+                batch = []
+        if batch:
+            session.execute(insert(Message), batch)
+
+        first_message = session.execute(select(func.min(Message.id))).scalar_one()
+        reactions = []
+        for n in rng.sample(range(messages), messages // 4):
+            at = NOW - SPAN + step * n + timedelta(minutes=rng.randint(1, 600))
+            reactions.append({
+                "message_id": first_message + n, "emoji": rng.choice(("👍", "✅", "🎉")),
+                "member_id": member_ids[int(members * rng.random() ** 2)], "reacted_at": at,
+            })
+            if len(reactions) == BATCH:
+                session.execute(insert(Reaction).prefix_with(_ignore(session)), reactions)
+                reactions = []
+        if reactions:
+            session.execute(insert(Reaction).prefix_with(_ignore(session)), reactions)
+    with store.engine.begin() as connection:
+        connection.execute(text("ANALYZE"))  # what autovacuum (PostgreSQL) keeps up to date
+
+
+def _ignore(session: object) -> str:
+    """Duplicate (message, member, emoji) draws are skipped (SQLite `OR IGNORE`)."""
+    return "OR IGNORE" if session.get_bind().dialect.name == "sqlite" else ""  # type: ignore[attr-defined]
+
+
+def count_week(store: Store) -> float:
+    """The baseline: one count over the same week's messages of the community."""
+    with stopwatch() as elapsed, store.session() as session:
+        session.execute(select(func.count()).select_from(Message).where(
+            Message.community_id == 1, Message.posted_at >= NOW - WEEK,
+            Message.posted_at <= NOW)).scalar_one()
+    return elapsed()
+
+
+def time_stats_command(store: Store, repeats: int = 3) -> tuple[float, str]:
+    """The best of `repeats` runs of `/community stats` by a manager, and its reply."""
+    workspace = ConsoleWorkspace()
+    ctx = build(load_community_config(None), store, {"console": workspace},
+                clock=ManualClock(NOW))
+    best = float("inf")
+    for n in range(repeats):
+        event = CommandInvoked(
+            event_id=f"bench-stats-{n}", community=CONSOLE, at=NOW,
+            user=UserRef(id="maria", name="maria"), channel=ChannelRef(id="general"),
+            command="community", args="stats", interaction=InteractionRef(token=f"t{n}"),
+        )
+        with stopwatch() as elapsed:
+            asyncio.run(ctx.router.dispatch(ctx, event))
+        best = min(best, elapsed())
+    assert ctx.sender is not None
+    asyncio.run(ctx.sender.drain())
+    return best, workspace.messages[-1].text if workspace.messages else ""
+
+
+def measure(store: Store, messages: int, members: int, engine_name: str) -> Row:
+    seed(store, messages, members, random.Random(8))
+    baseline = min(count_week(store) for _ in range(3))
+    figure, reply = time_stats_command(store)
+    assert "Community health" in reply, reply
+    return Row(
+        f"/community stats, {engine_name} ({messages:,} messages, {members:,} members)",
+        figure, "s", baseline, "SELECT count(*) of the week's messages",
+        higher_is_better=False, notes="week vs week before: engagement, questions, adoption",
+    )
+
+
+def run(full: bool = False) -> list[Row]:
+    messages, members = (1_000_000, 100_000) if full else (100_000, 10_000)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{Path(tmp) / 'stats.db'}")
+        migrate.upgrade(engine)
+        store = Store(engine)
+        try:
+            rows.append(measure(store, messages, members, "SQLite"))
+        finally:
+            store.dispose()
+    with scratch_schema() as schema:
+        engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+        migrate.upgrade(engine)
+        store = Store(engine)
+        try:
+            rows.append(measure(store, messages, members, "PostgreSQL"))
+        finally:
+            store.dispose()
+    return rows
+
+
+if __name__ == "__main__":
+    import sys
+
+    from bench.harness import print_rows
+
+    print_rows(run(full="--full" in sys.argv))

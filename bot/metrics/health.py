@@ -1,0 +1,102 @@
+"""The community's health over a period next to the period before: what `/community stats`,
+the weekly digest and the export read."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, union
+from sqlmodel import Session
+
+from bot.metrics.adoption import Adoption, adoption
+from bot.metrics.engagement import Engagement, engagement
+from bot.metrics.periods import Period
+from bot.metrics.questions import question_threads, response_seconds
+from bot.metrics.sql import counted_posts, day_bucket, participants, percentiles, reactions_in
+from storage.models import Member, Message
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    period: Period
+    engagement: Engagement
+    adoption: Adoption
+
+
+@dataclass(frozen=True)
+class Health:
+    now: Snapshot
+    before: Snapshot
+
+
+def snapshot(
+    session: Session, community_id: int, period: Period, help_channels: Sequence[str]
+) -> Snapshot:
+    who = participants(session, community_id, period.start, period.end)
+    return Snapshot(period, engagement(session, community_id, period, help_channels, who),
+                    adoption(session, community_id, period, who))
+
+
+def health(
+    session: Session, community_id: int, period: Period, help_channels: Sequence[str]
+) -> Health:
+    return Health(snapshot(session, community_id, period, help_channels),
+                  snapshot(session, community_id, period.previous, help_channels))
+
+
+@dataclass(frozen=True)
+class Day:
+    start: datetime
+    active_members: int
+    posts: int
+    answered: int
+    unanswered: int
+    median_response_seconds: float | None
+
+
+def daily(
+    session: Session, community_id: int, period: Period, help_channels: Sequence[str],
+    zone: ZoneInfo,
+) -> list[Day]:
+    """The period day by day in the community's time zone: one GROUP BY per series."""
+    bounds = period.local_days(zone)
+    size = len(bounds) - 1
+    in_period = counted_posts(community_id, period.start, period.end)
+    posted = (
+        select(Message.author_id.label("member_id"),
+               day_bucket(Message.posted_at, bounds).label("day"))
+        .join(Member, Member.id == Message.author_id).where(in_period)
+    )
+    posts = _count_by_day(session, posted.subquery("posted"))
+    reactors = reactions_in(community_id, period.start, period.end).subquery("reactors")
+    acts = union(posted, select(reactors.c.member_id, day_bucket(reactors.c.reacted_at, bounds)))
+    active = _count_by_day(session, acts.subquery("acts"))  # UNION: one per member and day
+
+    questions = question_threads(community_id, period, help_channels)
+    asked_on = select(
+        day_bucket(questions.c.asked_at, bounds).label("day"),
+        questions.c.first_response_at, response_seconds(questions).label("seconds"),
+    ).subquery("asked_on")
+    asked, answered = {}, {}
+    for index, total, done in session.execute(
+        select(asked_on.c.day, func.count(), func.count(asked_on.c.first_response_at))
+        .group_by(asked_on.c.day)
+    ):
+        asked[index], answered[index] = total, done
+    medians = {index: median for index, median, _p90 in
+               session.execute(percentiles(asked_on, "seconds", partition="day"))}
+    return [
+        Day(bounds[i], active.get(i, 0), posts.get(i, 0), answered.get(i, 0),
+            asked.get(i, 0) - answered.get(i, 0),
+            None if medians.get(i) is None else round(float(medians[i]), 1))
+        for i in range(size)
+    ]
+
+
+def _count_by_day(session: Session, rows: Any) -> dict[int, int]:
+    grouped = select(rows.c.day, func.count()).group_by(rows.c.day)
+    return {int(day): int(count) for day, count in session.execute(grouped)}

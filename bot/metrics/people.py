@@ -1,0 +1,200 @@
+"""People and places to act on this week: members at risk, newcomers who never posted,
+trending channels, channels going quiet, the most helpful members, a user of the month."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, func, literal, select, union_all
+from sqlmodel import Session
+
+from bot.metrics.periods import Period
+from bot.metrics.questions import accepted_answers, first_responses
+from bot.metrics.sql import counted_posts, counts, present_members
+from storage.models import Channel, Member, Message
+
+# "Were active": the window before today in which at-risk members posted regularly.
+ACTIVE_WINDOW = timedelta(days=90)
+QUIET_MIN_POSTS = 3  # a channel must have had this many posts before it can "go quiet"
+
+
+@dataclass(frozen=True)
+class Person:
+    member_id: int
+    external_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    person: Person
+    posts: int  # in the active window
+    last_post_at: datetime
+
+
+@dataclass(frozen=True)
+class Newcomer:
+    person: Person
+    joined_at: datetime
+
+
+@dataclass(frozen=True)
+class ChannelTrend:
+    channel_id: int
+    external_id: str
+    name: str
+    posts: int
+    previous_posts: int
+    posters: int
+
+
+@dataclass(frozen=True)
+class Helper:
+    person: Person
+    first_responses: int
+    accepted: int
+
+    @property
+    def score(self) -> int:
+        return 2 * self.accepted + self.first_responses
+
+
+def _person(row: Any) -> Person:
+    return Person(row.member_id, row.external_id, row.display_name or row.external_id)
+
+
+def at_risk(
+    session: Session, community_id: int, as_of: datetime, *, silent_days: int, min_posts: int,
+    limit: int = 10,
+) -> tuple[int, list[AtRisk]]:
+    """Members who posted at least `min_posts` times in the 90 days before falling silent
+    for `silent_days`: (how many in all, the most active of them first)."""
+    cutoff = as_of - timedelta(days=silent_days)
+    per_author = (
+        select(Message.author_id, func.count().label("posts"),
+               func.max(Message.posted_at).label("last_post_at"))
+        .join(Member, Member.id == Message.author_id)
+        .where(counted_posts(community_id, as_of - ACTIVE_WINDOW, as_of))
+        .group_by(Message.author_id)
+        .having(func.count() >= min_posts, func.max(Message.posted_at) < cutoff)
+        .subquery("quiet")
+    )
+    base = select(Member.id.label("member_id"), Member.external_id, Member.display_name,
+                  per_author.c.posts, per_author.c.last_post_at) \
+        .join(per_author, per_author.c.author_id == Member.id) \
+        .where(present_members(community_id, as_of))
+    total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+    rows = session.execute(
+        base.order_by(per_author.c.posts.desc(), Member.id).limit(limit)
+    ).all()
+    return int(total), [AtRisk(_person(r), int(r.posts), r.last_post_at) for r in rows]
+
+
+def silent_newcomers(
+    session: Session, community_id: int, as_of: datetime, *, days: int = 30, limit: int = 10
+) -> tuple[int, list[Newcomer]]:
+    """Members who joined in the last `days` and have not posted yet (oldest first)."""
+    posted = select(Message.id).where(
+        Message.author_id == Member.id, Message.deleted_at.is_(None), Message.posted_at < as_of
+    ).exists()
+    base = (
+        select(Member.id.label("member_id"), Member.external_id, Member.display_name,
+               Member.joined_at)
+        .where(present_members(community_id, as_of), Member.joined_at >= as_of - timedelta(
+            days=days), ~posted)
+    )
+    total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+    rows = session.execute(base.order_by(Member.joined_at, Member.id).limit(limit)).all()
+    return int(total), [Newcomer(_person(r), r.joined_at) for r in rows]
+
+
+def _channel_activity(community_id: int, period: Period) -> Any:
+    now = Message.posted_at >= period.start
+    return (
+        select(
+            Channel.id.label("channel_id"), Channel.external_id, Channel.name,
+            func.sum(case((now, 1), else_=0)).label("posts"),
+            func.sum(case((now, 0), else_=1)).label("previous_posts"),
+            func.count(func.distinct(case((now, Message.author_id)))).label("posters"),
+        )
+        .join(Message, Message.channel_id == Channel.id)
+        .join(Member, Member.id == Message.author_id)
+        .where(counted_posts(community_id, period.previous.start, period.end),
+               Channel.is_private.is_(False))
+        .group_by(Channel.id, Channel.external_id, Channel.name)
+    )
+
+
+def _trend(row: Any) -> ChannelTrend:
+    return ChannelTrend(row.channel_id, row.external_id, row.name, int(row.posts),
+                        int(row.previous_posts), int(row.posters))
+
+
+def trending_channels(
+    session: Session, community_id: int, period: Period, *, limit: int = 5
+) -> list[ChannelTrend]:
+    """Public channels with posts in the period, those that grew most since the previous
+    period first, then the busiest."""
+    activity = _channel_activity(community_id, period).subquery("channel_activity")
+    rows = session.execute(
+        select(activity).where(activity.c.posts > 0)
+        .order_by((activity.c.posts - activity.c.previous_posts).desc(), activity.c.posts.desc(),
+                  activity.c.name)
+        .limit(limit)
+    ).all()
+    return [_trend(r) for r in rows]
+
+
+def quiet_channels(
+    session: Session, community_id: int, period: Period, *, limit: int = 5
+) -> list[ChannelTrend]:
+    """Public channels at risk of going quiet: at least half their posts lost since the
+    previous period (which had at least `QUIET_MIN_POSTS`)."""
+    activity = _channel_activity(community_id, period).subquery("channel_activity")
+    rows = session.execute(
+        select(activity)
+        .where(activity.c.previous_posts >= QUIET_MIN_POSTS,
+               activity.c.posts * 2 <= activity.c.previous_posts)
+        .order_by((activity.c.previous_posts - activity.c.posts).desc(), activity.c.name)
+        .limit(limit)
+    ).all()
+    return [_trend(r) for r in rows]
+
+
+def most_helpful(
+    session: Session, community_id: int, period: Period, help_channels: Sequence[str], *,
+    limit: int = 5, member_id: int | None = None,
+) -> list[Helper]:
+    """Members whose answers were accepted and who answered first, best first (or just
+    `member_id`, when given)."""
+    firsts = first_responses(community_id, period, help_channels).subquery("firsts")
+    accepted = accepted_answers(community_id, period, help_channels)
+    both = union_all(
+        select(firsts.c.member_id, firsts.c.first_responses, literal(0).label("accepted")),
+        select(accepted.c.answerer_id, literal(0), func.count())
+        .group_by(accepted.c.answerer_id),
+    ).subquery("helpful")
+    first_total = func.sum(both.c.first_responses)
+    accepted_total = func.sum(both.c.accepted)
+    rows = session.execute(
+        select(Member.id.label("member_id"), Member.external_id, Member.display_name,
+               first_total.label("first_responses"), accepted_total.label("accepted"))
+        .join(both, both.c.member_id == Member.id)
+        .where(counts(), *([Member.id == member_id] if member_id is not None else []))
+        .group_by(Member.id, Member.external_id, Member.display_name)
+        .order_by((accepted_total * 2 + first_total).desc(), accepted_total.desc(), Member.id)
+        .limit(limit)
+    ).all()
+    return [Helper(_person(r), int(r.first_responses), int(r.accepted)) for r in rows]
+
+
+def user_of_the_month(
+    session: Session, community_id: int, as_of: datetime, help_channels: Sequence[str]
+) -> Helper | None:
+    """The most helpful member of the last 30 days: a suggestion for the managers."""
+    found = most_helpful(session, community_id, Period.ending(as_of, timedelta(days=30)),
+                         help_channels, limit=1)
+    return found[0] if found else None

@@ -1,0 +1,346 @@
+"""Questions in the store: recording, finding, answering, taking, and the FAQ with its search.
+
+Every state change is a guarded UPDATE (`WHERE status = 'open'`, `WHERE outcome = 'pending'`),
+so whichever of a reply, a click or the sweep comes second finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Float, case, cast, delete, func, insert, or_, select, update
+from sqlmodel import Session
+
+from bot.assist import Classification
+from bot.assist.similarity import idf, term_counts, terms
+from bot.community_config import CommunityConfig
+from bot.events import ChannelRef, UserRef
+from bot.questions.hours import add_working_time, zone
+from storage.questions_tables import ChampionTopic, FaqEntry, FaqTerm, Question, QuestionPing
+from storage.upsert import dialect_insert
+
+MAX_QUESTION_TEXT = 4000
+MAX_FAQ_TERMS = 300  # distinct terms indexed per FAQ entry
+OPEN_PING = ("pending", "taken")  # outcomes that count against a champion's capacity
+QUESTIONS = Question.__table__
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A top-level message that is (or may be) a question."""
+
+    channel: ChannelRef
+    message_id: str
+    asker: UserRef
+    text: str
+    at: datetime
+
+
+def vocabulary(session: Session, config: CommunityConfig, community_id: int) -> dict[str, str]:
+    """Topics to tag with: the configured ones (with their keywords) and every champion's."""
+    topics = dict(config.questions.topics)
+    for (topic,) in session.execute(
+        select(ChampionTopic.topic).where(ChampionTopic.community_id == community_id).distinct()
+    ):
+        topics.setdefault(topic, "")
+    return topics
+
+
+def sla_due(config: CommunityConfig, channel_name: str | None, at: datetime, urgency: str
+            ) -> datetime:
+    """When an unanswered question breaches: the channel's SLA (halved when urgent), counted
+    within support hours if the community has them."""
+    sla = config.questions.sla_for(channel_name)
+    if urgency == "high":
+        sla = sla / 2
+    return add_working_time(at, sla, config.questions.hours, zone(config.community.timezone))
+
+
+def record_question(
+    session: Session, config: CommunityConfig, community_id: int, asked: Asked,
+    verdict: Classification, source: str,
+) -> int | None:
+    """Insert the question once; None when it was recorded before (a redelivery)."""
+    due = sla_due(config, asked.channel.name, asked.at, verdict.urgency)
+    # The table, not the model: a plain Core insert skips the ORM's bulk-insert machinery.
+    stmt = dialect_insert(session, QUESTIONS).values(
+        community_id=community_id, channel_external_id=asked.channel.id,
+        channel_name=asked.channel.name or "", message_external_id=asked.message_id,
+        asker_external_id=asked.asker.id, asker_name=asked.asker.name or "",
+        text=asked.text[:MAX_QUESTION_TEXT], topics=list(verdict.topics),
+        urgency=verdict.urgency, source=source, status="open", posted_at=asked.at,
+        sla_due_at=due, next_step_at=due, step=0,
+    ).on_conflict_do_nothing().returning(QUESTIONS.c.id)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def find_by_message(
+    session: Session, community_id: int, channel_id: str, message_id: str
+) -> Question | None:
+    """The question whose root is `message_id`. Platforms disagree on whether a thread reply's
+    channel is the parent or the thread itself, so the channel only breaks ties."""
+    rows = session.execute(
+        select(Question).where(
+            Question.community_id == community_id, Question.message_external_id == message_id
+        )
+    ).scalars().all()
+    for row in rows:
+        if row.channel_external_id == channel_id:
+            return row
+    return rows[0] if len(rows) == 1 else None
+
+
+def get_question(session: Session, community_id: int, question_id: int) -> Question | None:
+    return session.execute(
+        select(Question).where(Question.community_id == community_id, Question.id == question_id)
+    ).scalar_one_or_none()
+
+
+def latest_open_question_of(
+    session: Session, community_id: int, asker_id: str, channel_id: str
+) -> Question | None:
+    return session.execute(
+        select(Question).where(
+            Question.community_id == community_id, Question.asker_external_id == asker_id,
+            Question.status == "open", Question.channel_external_id == channel_id,
+        ).order_by(Question.posted_at.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def update_classification(
+    session: Session, question: Question, config: CommunityConfig, verdict: Classification,
+    extra_topics: list[str],
+) -> None:
+    topics = list(dict.fromkeys([*verdict.topics, *extra_topics, *question.topics]))[:6]
+    values: dict[str, object] = {"topics": topics, "urgency": verdict.urgency}
+    if verdict.source == "openai":
+        values["source"] = question.source if question.source == "help-channel" else "openai"
+    if question.step == 0 and verdict.urgency != question.urgency:
+        due = sla_due(config, question.channel_name, question.posted_at, verdict.urgency)
+        values.update(sla_due_at=due, next_step_at=due)
+    session.execute(update(Question).where(
+        Question.id == question.id, Question.status == "open").values(**values))
+
+
+def update_text(session: Session, question: Question, text: str) -> None:
+    session.execute(update(Question).where(Question.id == question.id)
+                    .values(text=text[:MAX_QUESTION_TEXT]))
+    session.execute(update(FaqEntry).where(FaqEntry.question_id == question.id)
+                    .values(question_text=text[:MAX_QUESTION_TEXT]))
+
+
+def close_question(
+    session: Session, question: Question, *, status: str, at: datetime, by: str | None = None,
+    how: str | None = None,
+) -> list[QuestionPing]:
+    """Answer (or dismiss) an open question and stop its chain; returns the pings that were
+    still waiting for a champion, whose DMs should say so. A reply is also the first response."""
+    values: dict[str, object] = {
+        "status": status, "next_step_at": None,
+        "answered_at": at if status == "answered" else None, "answered_how": how,
+        "answered_by": by,
+    }
+    if how == "reply":
+        values.update(first_response_at=func.coalesce(QUESTIONS.c.first_response_at, at),
+                      first_responder=func.coalesce(QUESTIONS.c.first_responder, by))
+    chain = session.execute(
+        update(QUESTIONS).where(QUESTIONS.c.id == question.id, QUESTIONS.c.status == "open")
+        .values(**values).returning(QUESTIONS.c.step, QUESTIONS.c.taken_by)
+    ).first()
+    if chain is None or (chain.step == 0 and chain.taken_by is None):
+        return []  # not open, or nobody was ever asked: no pings to stop
+    waiting = session.execute(
+        select(QuestionPing).where(
+            QuestionPing.question_id == question.id, QuestionPing.outcome == "pending"
+        )
+    ).scalars().all()
+    for before, after in (("pending", "stopped"), ("taken", "done")):
+        session.execute(update(QuestionPing).where(
+            QuestionPing.question_id == question.id, QuestionPing.outcome == before
+        ).values(outcome=after, responded_at=func.coalesce(QuestionPing.responded_at, at)))
+    return list(waiting)
+
+
+def record_first_response(session: Session, question: Question, at: datetime, by: str) -> None:
+    session.execute(
+        update(Question).where(Question.id == question.id, Question.first_response_at.is_(None))
+        .values(first_response_at=at, first_responder=by)
+    )
+
+
+# --- pings ------------------------------------------------------------------------------------
+
+
+def ping_key(question_id: int | None, step: int) -> str:
+    """The outbox key of a champion's DM: one per question and step, ever."""
+    return f"sla-ping:{question_id}:{step}"
+
+
+def ping_of(session: Session, question_id: int, champion_id: str) -> QuestionPing | None:
+    return session.execute(
+        select(QuestionPing).where(
+            QuestionPing.question_id == question_id,
+            QuestionPing.champion_external_id == champion_id,
+        ).order_by(QuestionPing.step.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def take(session: Session, question: Question, ping: QuestionPing, at: datetime) -> bool:
+    """The champion owns the question: the chain stops; other waiting pings are withdrawn."""
+    done = session.execute(
+        update(Question).where(
+            Question.id == question.id, Question.status == "open", Question.taken_by.is_(None)
+        ).values(taken_by=ping.champion_external_id, next_step_at=None)
+    )
+    if not done.rowcount:
+        return False
+    session.execute(update(QuestionPing).where(QuestionPing.id == ping.id)
+                    .values(outcome="taken", responded_at=at))
+    session.execute(update(QuestionPing).where(
+        QuestionPing.question_id == question.id, QuestionPing.id != ping.id,
+        QuestionPing.outcome == "pending",
+    ).values(outcome="stopped", responded_at=at))
+    return True
+
+
+def pass_on(session: Session, question: Question, ping: QuestionPing, at: datetime) -> bool:
+    """"Not mine": when this ping is the chain's current step, or the champion had taken the
+    question and hands it back, the next step is due now."""
+    done = session.execute(
+        update(QuestionPing).where(QuestionPing.id == ping.id,
+                                   QuestionPing.outcome.in_(OPEN_PING))
+        .values(outcome="passed", responded_at=at)
+    )
+    if not done.rowcount:
+        return False
+    mine = ping.champion_external_id
+    session.execute(update(Question).where(
+        Question.id == question.id, Question.status == "open",
+        or_(Question.taken_by == mine,
+            Question.taken_by.is_(None) & (Question.step == ping.step)),
+    ).values(next_step_at=at, taken_by=None))
+    return True
+
+
+def open_pings(session: Session, community_id: int) -> dict[str, int]:
+    """Open pings per champion: their current load."""
+    return dict(session.execute(
+        select(QuestionPing.champion_external_id, func.count())
+        .where(QuestionPing.community_id == community_id,
+               QuestionPing.outcome.in_(OPEN_PING),
+               QuestionPing.champion_external_id.is_not(None))
+        .group_by(QuestionPing.champion_external_id)
+    ).all())
+
+
+# --- the FAQ ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FaqHit:
+    faq_id: int
+    question_id: int
+    question: str
+    answer: str
+    answer_author: str
+    answer_author_name: str
+    channel_id: str
+    channel_name: str
+    message_id: str
+    score: float
+
+
+def answer_rank(session: Session, question_id: int | None) -> int | None:
+    """The rank of the question's FAQ answer so far (None: no answer recorded yet)."""
+    return session.execute(
+        select(FaqEntry.answer_rank).where(FaqEntry.question_id == question_id)
+    ).scalar_one_or_none()
+
+
+def record_answer(
+    session: Session, question: Question, *, text: str, author: UserRef, message_id: str,
+    rank: int, at: datetime, current: int | None = -1,
+) -> bool:
+    """Keep the question's best answer (accepted 3 > a champion's 2 > a reply 1) as its FAQ
+    entry, and index its terms; returns whether the entry changed. `current` is the rank
+    already recorded, when the caller has read it (`answer_rank`)."""
+    text = text.strip()[:MAX_QUESTION_TEXT]
+    if not text:
+        return False
+    if current == -1:
+        current = answer_rank(session, question.id)
+    if current is not None and current >= rank:
+        return False
+    existing = None if current is None else session.execute(
+        select(FaqEntry.id).where(FaqEntry.question_id == question.id)
+    ).first()
+    counts = term_counts(question.text, question.text, text)  # the question's words weigh double
+    top = dict(counts.most_common(MAX_FAQ_TERMS))
+    values = {
+        "question_text": question.text, "answer_text": text, "answer_author": author.id,
+        "answer_author_name": author.name or "", "answer_message_external_id": message_id,
+        "answer_rank": rank, "doc_length": sum(top.values()), "updated_at": at,
+    }
+    if existing is None:
+        faq_id = session.execute(insert(FaqEntry).values(
+            community_id=question.community_id, question_id=question.id, **values
+        ).returning(FaqEntry.id)).scalar_one()
+    else:
+        faq_id = existing.id
+        session.execute(update(FaqEntry).where(FaqEntry.id == faq_id).values(**values))
+        session.execute(delete(FaqTerm).where(FaqTerm.faq_id == faq_id))
+    session.execute(insert(FaqTerm), [
+        {"faq_id": faq_id, "term": term, "community_id": question.community_id, "occurrences": n}
+        for term, n in top.items()
+    ])
+    return True
+
+
+def search_faq(
+    session: Session, community_id: int, words: str, *, limit: int = 5,
+    exclude_question: int | None = None,
+) -> list[FaqHit]:
+    """BM25 over the FAQ's term index, in SQL: one query for document frequencies, one that
+    scores and ranks the entries containing any of the words."""
+    wanted = list(dict.fromkeys(terms(words)))[:20]
+    if not wanted:
+        return []
+    documents, average = session.execute(
+        select(func.count(FaqEntry.id), func.avg(FaqEntry.doc_length))
+        .where(FaqEntry.community_id == community_id)
+    ).one()
+    if not documents:
+        return []
+    frequencies = dict(session.execute(
+        select(FaqTerm.term, func.count()).where(
+            FaqTerm.community_id == community_id, FaqTerm.term.in_(wanted)
+        ).group_by(FaqTerm.term)
+    ).all())
+    if not frequencies:
+        return []
+    weights = {t: idf(documents, n) for t, n in frequencies.items()}
+    k1, b, avg = 1.2, 0.75, float(average or 1.0)
+    count = cast(FaqTerm.occurrences, Float)
+    length_norm = k1 * (1 - b + b * cast(FaqEntry.doc_length, Float) / avg)
+    score = func.sum(case(weights, value=FaqTerm.term, else_=0.0)
+                     * count * (k1 + 1) / (count + length_norm)).label("score")
+    query = (
+        select(FaqEntry.id, score).join(FaqEntry, FaqEntry.id == FaqTerm.faq_id)
+        .where(FaqTerm.community_id == community_id, FaqTerm.term.in_(list(weights)))
+        .group_by(FaqEntry.id).order_by(score.desc(), FaqEntry.id.desc()).limit(limit + 1)
+    )
+    ranked = session.execute(query).all()
+    entries = {row.id: row for row in session.execute(
+        select(FaqEntry.id, FaqEntry.question_id, FaqEntry.question_text, FaqEntry.answer_text,
+               FaqEntry.answer_author, FaqEntry.answer_author_name,
+               Question.channel_external_id, Question.channel_name,
+               Question.message_external_id)
+        .join(Question, Question.id == FaqEntry.question_id)
+        .where(FaqEntry.id.in_([r.id for r in ranked]))
+    )}
+    hits = [FaqHit(r.id, e.question_id, e.question_text, e.answer_text, e.answer_author,
+                   e.answer_author_name, e.channel_external_id, e.channel_name,
+                   e.message_external_id, float(r.score))
+            for r in ranked if (e := entries.get(r.id)) and e.question_id != exclude_question]
+    return hits[:limit]
