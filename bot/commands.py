@@ -80,8 +80,14 @@ def take_post_flag(words: list[str]) -> tuple[list[str], bool]:
 
 
 def split_args(text: str) -> list[str]:
-    """Shell-like words (quotes group words); unbalanced quotes are a usage error."""
+    """Words, with "double quotes" grouping words; an apostrophe is just a letter (`What's
+    new`), and an unbalanced double quote is a usage error."""
+    lexer = shlex.shlex(text, posix=True)
+    lexer.whitespace_split = True
+    lexer.quotes = '"'
+    lexer.commenters = ""
+    lexer.escape = ""
     try:
-        return shlex.split(text)
+        return list(lexer)
     except ValueError as exc:
         raise UsageError(f"could not read the arguments: {exc}") from None

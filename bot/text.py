@@ -109,5 +109,21 @@ class Text:
         )
 
 
+MESSAGE_SCHEME = "message:"
+
+
+def message_link(channel_id: str, message_id: str, label: str) -> Link:
+    """A link to a message, in a neutral form each adapter turns into its own permalink."""
+    return Link(url=f"{MESSAGE_SCHEME}{channel_id}/{message_id}", label=label)
+
+
+def linked_message(link: Link) -> tuple[str, str] | None:
+    """(channel id, message id) when `link` points at a message, else None."""
+    if not link.url.startswith(MESSAGE_SCHEME):
+        return None
+    channel_id, _, message_id = link.url[len(MESSAGE_SCHEME):].partition("/")
+    return (channel_id, message_id) if channel_id and message_id else None
+
+
 def as_text(value: Text | str) -> Text:
     return Text((value,)) if isinstance(value, str) else value

@@ -25,7 +25,16 @@ from storage.upsert import insert_ignore
 
 
 def dump_ref(ref: Any) -> dict[str, Any] | None:
-    return None if ref is None else asdict(ref)
+    """A reference as JSON; `dataclasses.asdict` deep-copies and is slow on the hot path."""
+    if ref is None:
+        return None
+    if isinstance(ref, MessageRef):
+        return {"channel": dump_ref(ref.channel), "id": ref.id, "thread_id": ref.thread_id}
+    if isinstance(ref, UserRef):
+        return {"id": ref.id, "name": ref.name, "is_bot": ref.is_bot, "groups": list(ref.groups)}
+    if isinstance(ref, ChannelRef):
+        return {"id": ref.id, "name": ref.name, "is_private": ref.is_private, "is_dm": ref.is_dm}
+    return asdict(ref)
 
 
 def load_user(data: dict[str, Any]) -> UserRef:

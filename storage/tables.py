@@ -1,6 +1,8 @@
 """Every table module, imported so that the metadata (and Alembic) sees all tables."""
 
-import storage.moderation_tables
-import storage.programme_tables
-import storage.questions_tables  # noqa: F401
-from storage import models  # noqa: F401
+from storage import (  # noqa: F401
+    models,
+    moderation_tables,
+    programme_tables,
+    questions_tables,
+)

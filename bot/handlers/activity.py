@@ -45,7 +45,9 @@ async def record_leave(event: MemberLeft, turn: Turn) -> None:
 
 
 async def record_message(event: MessagePosted, turn: Turn) -> None:
-    if event.author.is_bot:
+    """Community messages only: a member's DM to the bot (an appeal, a command) is private
+    and is not community activity."""
+    if event.author.is_bot or event.message.channel.is_dm:
         return
     directory = turn.ctx.directory
     insert_ignore(turn.session, Message, {

@@ -3,7 +3,7 @@ icebreaker, or a fixed text; plus the warnings managers get when a queue runs lo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -11,12 +11,14 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from bot import content_queue
+from bot.assist.similarity import terms
 from bot.community_config import CommunityConfig
 from bot.events import UserRef
 from bot.roles import Role, members_with_role
 from bot.text import Segment, Text
-from storage.models import Member, Welcome
+from storage.models import Member, Message, Welcome
 from storage.programme_tables import Programme
+from storage.questions_tables import Champion, ChampionTopic
 
 NEWCOMER_WINDOW = timedelta(days=7)
 MAX_NEWCOMERS_NAMED = 50
@@ -42,11 +44,16 @@ def fill(template: str, placeholder: str, content: Sequence[Segment]) -> Text:
 
 def champions_of(session: Session, config: CommunityConfig, platform: str,
                  community_id: int) -> list[UserRef]:
-    """Champions named in the config (people, not groups) and granted by command."""
+    """Champions named in the config (people, not groups), granted by command, or on the
+    champions list (`/community champion add`)."""
     prefix = f"{platform}:"
     configured = [handle.removeprefix(prefix) for handle in config.roles.champions
                   if handle.startswith(prefix) and not handle.startswith(prefix + "role:")]
-    ids = sorted(set(configured) | set(members_with_role(session, community_id, Role.CHAMPION)))
+    listed = session.execute(
+        select(Champion.member_external_id).where(Champion.community_id == community_id)
+    ).scalars()
+    ids = sorted(set(configured) | set(members_with_role(session, community_id, Role.CHAMPION))
+                 | set(listed))
     names = dict(session.execute(
         select(Member.external_id, Member.display_name).where(
             Member.community_id == community_id, Member.external_id.in_(ids)
@@ -55,11 +62,55 @@ def champions_of(session: Session, config: CommunityConfig, platform: str,
     return [UserRef(id=ext, name=names.get(ext) or None) for ext in ids]
 
 
-def champion_for(newcomer: UserRef, champions: Sequence[UserRef], turn: int) -> UserRef | None:
-    """The champion who looks after `newcomer`: round-robin for now (`turn` rotates the start
-    weekly); the one place to match by interests later."""
+def champion_for(
+    newcomer: UserRef, champions: Sequence[UserRef], turn: int,
+    interests: Mapping[str, set[str]] | None = None,
+    topics: Mapping[str, set[str]] | None = None,
+) -> UserRef | None:
+    """The champion who shares most of `newcomer`'s interests (words of what they posted
+    against each champion's topics); with no overlap, round-robin (`turn` rotates weekly)."""
     others = [champion for champion in champions if champion.id != newcomer.id]
-    return others[turn % len(others)] if others else None
+    if not others:
+        return None
+    wanted = (interests or {}).get(newcomer.id, set())
+    shared = {c.id: len(wanted & (topics or {}).get(c.id, set())) for c in others}
+    best = max(shared.values())
+    if best > 0:
+        return next(c for c in others if shared[c.id] == best)
+    return others[turn % len(others)]
+
+
+def champion_topics(session: Session, community_id: int) -> dict[str, set[str]]:
+    """Each listed champion's topics, stemmed like message words so they can be compared."""
+    rows = session.execute(
+        select(Champion.member_external_id, ChampionTopic.topic)
+        .join(ChampionTopic, ChampionTopic.champion_id == Champion.id)
+        .where(Champion.community_id == community_id)
+    ).all()
+    topics: dict[str, set[str]] = {}
+    for member, topic in rows:
+        topics.setdefault(member, set()).update(terms(topic))
+    return topics
+
+
+def newcomer_interests(
+    session: Session, community_id: int, newcomers: Sequence[UserRef], since: datetime
+) -> dict[str, set[str]]:
+    """The words newcomers used in their own posts since joining (their introductions)."""
+    if not newcomers:
+        return {}
+    rows = session.execute(
+        select(Member.external_id, Message.text)
+        .join(Message, Message.author_id == Member.id)
+        .where(Member.community_id == community_id,
+               Member.external_id.in_([n.id for n in newcomers]),
+               Message.posted_at > since, Message.deleted_at.is_(None))
+        .order_by(Message.posted_at).limit(20 * len(newcomers))
+    ).all()
+    interests: dict[str, set[str]] = {}
+    for member, text in rows:
+        interests.setdefault(member, set()).update(terms(text))
+    return interests
 
 
 def week_newcomers(session: Session, community_id: int, until: datetime) -> list[UserRef]:
@@ -82,11 +133,14 @@ def compose_newcomers(
     if not newcomers:
         return Composed(None, "no newcomers this week")
     champions = champions_of(session, config, platform, programme.community_id)
+    topics = champion_topics(session, programme.community_id)
+    interests = newcomer_interests(session, programme.community_id, newcomers,
+                                   at - NEWCOMER_WINDOW)
     week = at.isocalendar().week
     lines: list[Segment] = []
     for index, newcomer in enumerate(newcomers[:MAX_NEWCOMERS_NAMED]):
         lines += ["\n• ", newcomer]
-        champion = champion_for(newcomer, champions, week + index)
+        champion = champion_for(newcomer, champions, week + index, interests, topics)
         if champion is not None:
             lines += [", meet your champion ", champion]
     if len(newcomers) > MAX_NEWCOMERS_NAMED:

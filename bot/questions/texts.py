@@ -13,6 +13,7 @@ from bot.community_config import CommunityConfig
 from bot.events import ChannelRef, MessageRef, UserRef
 from bot.questions.store import FaqHit
 from bot.text import Button, Link, Text
+from bot.text import message_link as text_message_link
 
 EXCERPT = 160
 
@@ -55,8 +56,7 @@ def ago(delta: timedelta) -> str:
 
 
 def message_link(channel_id: str, channel_name: str, message_id: str, label: str = "") -> Link:
-    return Link(url=f"message:{channel_id}/{message_id}",
-                label=label or f"#{channel_name or channel_id}")
+    return text_message_link(channel_id, message_id, label or f"#{channel_name or channel_id}")
 
 
 def question_link(question: Question, label: str = "") -> Link:

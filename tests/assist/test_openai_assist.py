@@ -140,8 +140,8 @@ async def test_a_new_help_question_gets_a_labelled_answer_from_past_answers(
     assert suggestion.startswith(
         "💡 Suggested answer (written by AI from past answers in this community; it may be "
         "wrong):\nPast answers say: Run `billing keys rotate --all`, then restart the workers.")
-    assert f"From: “How do I rotate the billing API keys?” (message:help/{first.id})" in (
-        suggestion)
+    number = assisted.workspace.number_of(first)
+    assert f"From: “How do I rotate the billing API keys?” (#{number})" in suggestion
     assert [q.status for q in questions(assisted)] == ["answered", "open"]  # bots don't answer
 
 

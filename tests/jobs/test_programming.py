@@ -20,7 +20,7 @@ from bot.roles import Role, grant
 from storage.db import Store
 from storage.programme_tables import ProgrammeOccurrence
 from tests.conftest import ConsoleBot
-from tests.events import command, joined, left
+from tests.events import command, joined, left, posted
 
 TIPS_HEADER = "💡 Thursday Tip: "
 FUN_HEADER = "🎉 Friday Fun: "
@@ -232,3 +232,27 @@ async def test_demo_chapter_shows_a_week_of_programming_and_the_drip(
     assert "Heads-up: Thursday Tips posts in #general" in out
     assert out.count("A tip for your first days in Example Community") == 3  # drip, day 2
     assert "Done: no more newcomer tips from me." in out
+
+
+async def test_wednesday_welcomes_pairs_a_newcomer_with_the_champion_of_their_interests(
+    bot: ConsoleBot,
+) -> None:
+    await bot.ctx.router.dispatch(bot.ctx, command("maria", "champion add @sam kubernetes",
+                                                   bot.clock.now()))
+    await bot.ctx.router.dispatch(bot.ctx, command("maria", "champion add @tess postgres",
+                                                   bot.clock.now()))
+    for name in ("ana", "ben"):
+        await bot.ctx.router.dispatch(bot.ctx, joined(name, bot.clock.now()))
+    await bot.ctx.router.dispatch(bot.ctx, posted(
+        "ana", "Hi! I run Postgres clusters for a fintech", bot.clock.now(),
+        channel="introductions"))
+    await bot.ctx.router.dispatch(bot.ctx, posted(
+        "ben", "Hello, I deploy everything on Kubernetes", bot.clock.now(),
+        channel="introductions"))
+    await sweep(bot.ctx)
+    move_to(bot, "wed 10:00")
+    await sweep(bot.ctx)
+
+    [post] = bot.posts_in("introductions")
+    assert "• @ana, meet your champion @tess" in post
+    assert "• @ben, meet your champion @sam" in post

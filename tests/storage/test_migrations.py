@@ -29,6 +29,10 @@ def check_round_trip(engine) -> None:
     assert not TABLES & set(inspect(engine).get_table_names())
 
 
+def test_migration_history_is_one_line() -> None:
+    assert len(migrate.head_revisions()) == 1
+
+
 def test_migrations_round_trip_on_sqlite(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
     check_round_trip(engine)

@@ -18,7 +18,7 @@ from pathlib import Path
 from bot.chat import DirectMessagesBlocked, Form, PermanentError
 from bot.events import ChannelRef, CommunityRef, InteractionRef, MessageRef, UserRef
 from bot.pacing import Pace
-from bot.text import Button, Text
+from bot.text import Button, Link, Text, linked_message
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +131,23 @@ class ConsoleWorkspace:
                 journal.write(json.dumps({"key": key, "channel": ref.channel.id, "id": ref.id}))
                 journal.write("\n")
 
+    def number_of(self, ref: MessageRef) -> int | None:
+        """The number the console shows for a message."""
+        return next((m.number for m in self.messages if m.ref.id == ref.id), None)
+
+    def _plain(self, text: Text) -> str:
+        """Text as the terminal shows it: a link to a message names its number."""
+
+        def link(found: Link) -> str:
+            target = linked_message(found)
+            if target is None:
+                return f"{found.label} ({found.url})" if found.label else found.url
+            number = next((m.number for m in self.messages if m.ref.id == target[1]), None)
+            return f"{found.label} (#{number})" if number else found.label
+
+        return text.render(user=lambda u: f"@{u.name or u.id}",
+                           channel=lambda c: f"#{c.name or c.id}", link=link)
+
     # --- the Chat port --------------------------------------------------------------------
 
     async def find_sent(self, kind: str, key: str) -> MessageRef | None:
@@ -146,7 +163,7 @@ class ConsoleWorkspace:
             return self._by_key[key]
         if channel.id not in self.channels:
             raise PermanentError(f"channel_not_found: {channel.id}")
-        message = self.record(self.channels[channel.id], BOT, text.plain(),
+        message = self.record(self.channels[channel.id], BOT, self._plain(text),
                               thread_id=thread_id, buttons=text.buttons)
         self._remember_key(key, message.ref)
         return message.ref
@@ -157,7 +174,7 @@ class ConsoleWorkspace:
         if user.id in self.dm_blocked:
             raise DirectMessagesBlocked(f"{user.id} does not accept direct messages")
         channel = ChannelRef(id=f"dm-{user.id}", name=f"dm-{user.id}", is_dm=True)
-        message = self.record(channel, BOT, text.plain(), audience=f"dm:{user.id}",
+        message = self.record(channel, BOT, self._plain(text), audience=f"dm:{user.id}",
                               buttons=text.buttons)
         self._remember_key(key, message.ref)
         return message.ref
@@ -177,7 +194,7 @@ class ConsoleWorkspace:
         path = self._uploads_dir / f"{len(self.messages) + 1}-{Path(filename).name}"
         path.write_bytes(data)
         attachment = f"📎 {filename} ({path})"
-        body = text.plain()
+        body = self._plain(text)
         message = self.record(self.channels[channel.id], BOT,
                               f"{body}\n{attachment}" if body else attachment,
                               buttons=text.buttons)
@@ -191,7 +208,7 @@ class ConsoleWorkspace:
     ) -> None:
         if key in self._by_key:
             return
-        message = self.record(channel, BOT, text.plain(), audience=f"only:{user.id}",
+        message = self.record(channel, BOT, self._plain(text), audience=f"only:{user.id}",
                               buttons=text.buttons)
         self._remember_key(key, message.ref)
 
@@ -209,7 +226,7 @@ class ConsoleWorkspace:
 
     async def update(self, message: MessageRef, text: Text) -> None:
         found = self._find(message)
-        found.text = text.plain()
+        found.text = self._plain(text)
         found.buttons = text.buttons
         shown = []
         for button in text.buttons:
@@ -229,6 +246,6 @@ class ConsoleWorkspace:
         self.forms.append((interaction, form))
 
     async def publish_home(self, user: UserRef, text: Text) -> None:
-        self.homes[user.id] = text.plain()
-        self.record(ChannelRef(id=f"home-{user.id}", name="home"), BOT, text.plain(),
+        self.homes[user.id] = self._plain(text)
+        self.record(ChannelRef(id=f"home-{user.id}", name="home"), BOT, self._plain(text),
                     audience=f"only:{user.id}", buttons=text.buttons)

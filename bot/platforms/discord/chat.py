@@ -118,6 +118,14 @@ class DiscordChat:
 
         return lookup
 
+    def _message_url(self, channel_id: str, message_id: str) -> str | None:
+        """Discord's jump link; it needs the server, which the channel tells."""
+        found = self.client.get_channel(int(channel_id)) if channel_id.isdigit() else None
+        guild = getattr(found, "guild", None)
+        if guild is None:
+            return None
+        return f"https://discord.com/channels/{guild.id}/{channel_id}/{message_id}"
+
     def _guild_of(self, channel: ChannelRef) -> discord.Guild | None:
         found = self.client.get_channel(int(channel.id)) if channel.id.isdigit() else None
         return getattr(found, "guild", None)
@@ -183,7 +191,8 @@ class DiscordChat:
         self, channel: ChannelRef, text: Text, *, thread_id: str | None, key: str
     ) -> MessageRef:
         target = await self._target(channel, thread_id)
-        parts = render.message(text, self._channel_ids(getattr(target, "guild", None)))
+        parts = render.message(text, self._channel_ids(getattr(target, "guild", None)),
+                               message_url=self._message_url)
         async with calling("post"):
             if isinstance(target, discord.ForumChannel):
                 title = (text.plain().strip().splitlines() or ["Post"])[0][:90] or "Post"
@@ -198,6 +207,7 @@ class DiscordChat:
         """A file (a digest's chart) with its message, under the same nonce rule as posts."""
         target = await self._messageable(snowflake(channel.id))
         parts = render.message(text, self._channel_ids(getattr(target, "guild", None)),
+                               message_url=self._message_url,
                                allow_empty=True)
         attachment = discord.File(io.BytesIO(data), filename=filename)
         async with calling("upload"):
@@ -207,7 +217,8 @@ class DiscordChat:
 
     async def dm(self, user: UserRef, text: Text, *, key: str) -> MessageRef:
         user_id = snowflake(user.id)
-        parts = render.message(text, self._channel_ids(None))
+        parts = render.message(text, self._channel_ids(None),
+                               message_url=self._message_url)
         async with calling("dm", dm=True):
             person = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
             sent = await person.send(**parts.send_kwargs(), nonce=render.nonce_for(key))
@@ -224,7 +235,8 @@ class DiscordChat:
         interaction_id, token = split_ref(interaction)
         live = self.live.get(interaction)
         guild = live.interaction.guild if live is not None else self._guild_of(channel)
-        parts = render.message(text, self._channel_ids(guild))
+        parts = render.message(text, self._channel_ids(guild),
+                               message_url=self._message_url)
         if live is not None:
             async with live.lock:
                 if not live.interaction.response.is_done():
@@ -274,7 +286,8 @@ class DiscordChat:
     async def update(self, message: MessageRef, text: Text) -> None:
         partial = self._partial(message)
         guild = getattr(partial.channel, "guild", None)
-        parts = render.message(text, self._channel_ids(guild))
+        parts = render.message(text, self._channel_ids(guild),
+                               message_url=self._message_url)
         async with calling("update"):
             await partial.edit(**parts.edit_kwargs())
 

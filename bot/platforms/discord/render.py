@@ -17,7 +17,7 @@ import discord
 
 from bot.chat import Form, PermanentError
 from bot.events import ChannelRef, UserRef
-from bot.text import Button, Link, Text
+from bot.text import Button, Link, Text, linked_message
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ EMOJI = {
 }
 
 ChannelLookup = Callable[[str], int | None]  # a channel's name -> its id in the community
+MessageUrl = Callable[[str, str], str | None]  # (channel id, message id) -> its jump URL
 
 
 @dataclass
@@ -70,7 +71,9 @@ def nonce_for(key: str) -> str:
     return hashlib.blake2b(key.encode("utf-8"), digest_size=12).hexdigest()
 
 
-def render_text(text: Text, channel_id: ChannelLookup) -> str:
+def render_text(
+    text: Text, channel_id: ChannelLookup, message_url: MessageUrl | None = None
+) -> str:
     """Mentions as `<@id>` / `<#id>`; a channel known only by name is looked up in the
     community, and stays `#name` when it does not exist there."""
 
@@ -84,17 +87,26 @@ def render_text(text: Text, channel_id: ChannelLookup) -> str:
         return f"<#{found}>" if found else f"#{ref.name or ref.id}"
 
     def link(ref: Link) -> str:
+        url = ref.url
+        if (target := linked_message(ref)) is not None:
+            found = message_url(*target) if message_url else None
+            if found is None:
+                return ref.label
+            url = found
         if not ref.label:
-            return ref.url
-        return f"[{ref.label.replace('[', '(').replace(']', ')')}]({ref.url})"
+            return url
+        return f"[{ref.label.replace('[', '(').replace(']', ')')}]({url})"
 
     return text.render(user=user, channel=channel, link=link)
 
 
-def message(text: Text, channel_id: ChannelLookup, *, allow_empty: bool = False) -> Message:
+def message(
+    text: Text, channel_id: ChannelLookup, *, allow_empty: bool = False,
+    message_url: MessageUrl | None = None,
+) -> Message:
     """Short texts as content; longer ones (a getting-started kit) read better as an embed,
     which holds 4096 characters; beyond that the text is cut, visibly, rather than refused."""
-    body = render_text(text, channel_id)
+    body = render_text(text, channel_id, message_url)
     view = buttons(text.buttons)
     if not body.strip():
         if view is None and not allow_empty:

@@ -89,7 +89,8 @@ class SlackAdapter:
             team_id=str(auth.get("team_id") or ""), team_name=str(auth.get("team") or ""),
             bot_user_id=str(auth.get("user_id") or ""), bot_id=str(auth.get("bot_id") or ""),
         )
-        self.chat.attach(self._installation.bot_user_id, partial(recall_target, ctx.store))
+        self.chat.attach(self._installation.bot_user_id, partial(recall_target, ctx.store),
+                         team_url=str(auth.get("url") or ""))
         roles = ctx.config.roles
         self.directory.track_groups = any(
             handle.startswith("slack:role:")

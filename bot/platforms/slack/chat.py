@@ -70,15 +70,17 @@ class SlackChat:
         self.directory = directory
         self.webhook_timeout = webhook_timeout
         self.bot_user_id = ""
+        self.team_url = ""
         self.recall: Recall | None = None
         self._attached = asyncio.Event()
         self._dm_channels: dict[str, str] = {}
         self._targets: dict[str, SentTarget] = {}
 
-    def attach(self, bot_user_id: str, recall: Recall | None) -> None:
+    def attach(self, bot_user_id: str, recall: Recall | None, team_url: str = "") -> None:
         """Who the bot is (auth.test) and where stored outbox rows were going (the store):
         known once the adapter has started."""
         self.bot_user_id = bot_user_id
+        self.team_url = team_url
         self.recall = recall
         self._attached.set()
 
@@ -94,7 +96,7 @@ class SlackChat:
                 continue
             if found is not None:
                 channels[name] = found
-        body = render.mrkdwn(text, channels)
+        body = render.mrkdwn(text, channels, self.team_url)
         return body, (render.blocks(body, text.buttons) if text.buttons else None)
 
     # --- places -------------------------------------------------------------------------------

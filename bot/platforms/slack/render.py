@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.chat import Form, FormField
 from bot.events import ChannelRef, UserRef
-from bot.text import Button, Link, Text
+from bot.text import Button, Link, Text, linked_message
 
 MAX_TEXT = 39_000  # Slack truncates message text at 40,000 characters
 MAX_SECTION = 3_000
@@ -37,8 +37,16 @@ def channels_to_resolve(text: Text) -> set[str]:
             if isinstance(seg, ChannelRef) and not seg.id and seg.name}
 
 
-def mrkdwn(text: Text, channels: Mapping[str, ChannelRef] | None = None) -> str:
-    """The message text; a channel named but unknown in Slack stays a plain `#name`."""
+def permalink(team_url: str, channel_id: str, message_id: str) -> str:
+    """Slack's archive link to a message (`ts` without its dot)."""
+    return f"{team_url.rstrip('/')}/archives/{channel_id}/p{message_id.replace('.', '')}"
+
+
+def mrkdwn(
+    text: Text, channels: Mapping[str, ChannelRef] | None = None, team_url: str = ""
+) -> str:
+    """The message text; a channel named but unknown in Slack stays a plain `#name`; a link
+    to a message becomes its permalink (or just its label before the team URL is known)."""
     channels = channels or {}
     out: list[str] = []
     for seg in text.segments:
@@ -50,7 +58,12 @@ def mrkdwn(text: Text, channels: Mapping[str, ChannelRef] | None = None) -> str:
             found = seg if seg.id else channels.get((seg.name or "").lower())
             out.append(f"<#{found.id}>" if found and found.id else "#" + escape(seg.name or ""))
         elif isinstance(seg, Link):
-            url = seg.url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
+            target = linked_message(seg)
+            if target is not None and not team_url:
+                out.append(escape(seg.label))
+                continue
+            url = permalink(team_url, *target) if target is not None else seg.url
+            url = url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
             out.append(f"<{url}|{escape(seg.label)}>" if seg.label else f"<{url}>")
     return _cut("".join(out), MAX_TEXT)
 

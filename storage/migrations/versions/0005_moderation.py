@@ -1,7 +1,7 @@
 """moderation: flags, cases, decisions (audit log), warnings and appeals
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-11-24 03:31:42.230038
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import storage.types
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
