@@ -4,6 +4,7 @@ keep their effects."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from bot.context import BotContext, Turn
 
 log = logging.getLogger(__name__)
+
+MAX_BATCH = 64  # events committed together at most, when they arrive concurrently
 
 E = TypeVar("E", bound=Event)
 Handler = Callable[[Any, "Turn"], Awaitable[None]]
@@ -44,6 +47,8 @@ class Router:
         self._handlers: dict[type[Event], list[Handler]] = defaultdict(list)
         self.stats = RouterStats()
         self.commands = CommandRegistry()
+        self._queue: list[tuple[Event, asyncio.Future[DispatchResult]]] = []
+        self._draining = False
 
     def on(self, event_type: type[E]) -> Callable[[Callable[[E, Turn], Awaitable[None]]], Any]:
         """Decorator: `@router.on(MemberJoined)` registers the function for that event type."""
@@ -62,16 +67,94 @@ class Router:
 
     async def dispatch(self, ctx: BotContext, event: Event) -> DispatchResult:
         """Handle `event` once: a repeat of an already processed `event_id` has no effect.
+        Returns when the event's effects are committed.
 
-        The fast path runs every handler in one transaction. If any handler raises, that
-        transaction is rolled back and the event is run again with a savepoint per handler,
-        so the failing one is isolated and logged while the others keep their effects.
+        Events that arrive while others are being handled (concurrent deliveries) are
+        committed together, up to `MAX_BATCH` per transaction: the first caller drains the
+        queue for everyone. If any handler raises, that batch is rolled back and each of its
+        events runs alone, with a savepoint per handler, so the failing one is isolated and
+        logged while everything else keeps its effects.
         """
+        future: asyncio.Future[DispatchResult] = asyncio.get_running_loop().create_future()
+        self._queue.append((event, future))
+        if not self._draining:
+            await self._drain(ctx)
+        return await future
+
+    async def _drain(self, ctx: BotContext) -> None:
+        self._draining = True
+        try:
+            while self._queue:
+                await asyncio.sleep(0)  # let deliveries that are ready join this batch
+                batch = self._queue[:MAX_BATCH]
+                del self._queue[:MAX_BATCH]
+                await self._run_batch(ctx, batch)
+        finally:
+            self._draining = False
+            if self._queue:  # the drainer was cancelled: someone must finish the others' work
+                asyncio.get_running_loop().create_task(self._drain(ctx))
+
+    async def _run_batch(
+        self, ctx: BotContext, batch: list[tuple[Event, asyncio.Future[DispatchResult]]]
+    ) -> None:
+        try:
+            results = await self._run_together(ctx, [event for event, _ in batch])
+        except _HandlerFailed:
+            results = []
+            for event, _ in batch:
+                results.append(await self._run_alone(ctx, event))
+        except Exception as exc:  # the store failed: every caller hears it
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for (_, future), result in zip(batch, results, strict=True):
+            if not future.done():
+                future.set_result(result)
+
+    async def _run_alone(self, ctx: BotContext, event: Event) -> DispatchResult:
         handlers = self.handlers_for(type(event))
         try:
             return await self._run(ctx, event, handlers, isolate=False)
         except _HandlerFailed:
             return await self._run(ctx, event, handlers, isolate=True)
+
+    async def _run_together(self, ctx: BotContext, events: list[Event]) -> list[DispatchResult]:
+        """The fast path: every event of the batch and all its handlers in one transaction."""
+        from bot.context import Turn
+
+        if len(events) == 1:
+            return [await self._run(ctx, events[0], self.handlers_for(type(events[0])),
+                                    isolate=False)]
+        results: list[DispatchResult] = []
+        turns: list[Turn] = []
+        async with ctx.store.transaction() as session:
+            for event in events:
+                result = DispatchResult()
+                results.append(result)
+                now = ctx.clock.now()
+                if not insert_ignore(session, ProcessedEvent, {
+                    "platform": event.community.platform, "event_id": event.event_id,
+                    "processed_at": now,
+                }):
+                    result.duplicate = True
+                    continue
+                turn = Turn.begin(ctx, session, event, now)
+                turns.append(turn)
+                for handler in self.handlers_for(type(event)):
+                    try:
+                        await handler(event, turn)
+                    except Exception as exc:
+                        raise _HandlerFailed() from exc
+                    result.handled_by.append(f"{handler.__module__}.{handler.__qualname__}")
+        for result in results:
+            if result.duplicate:
+                self.stats.duplicates += 1
+            else:
+                self.stats.events += 1
+        for turn in turns:
+            await turn.after_commit()
+        return results
 
     async def _run(
         self, ctx: BotContext, event: Event, handlers: list[Handler], *, isolate: bool

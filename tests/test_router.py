@@ -105,3 +105,43 @@ async def test_second_delivery_of_same_event_has_no_effect(
     assert calls == ["Ev0001"]
     assert not first.duplicate and again.duplicate
     assert router.stats.duplicates == 1
+
+
+async def test_concurrent_deliveries_are_committed_together_and_a_failure_stays_isolated(
+    store: Store, config: CommunityConfig, clock: ManualClock
+) -> None:
+    import asyncio
+
+    from bot.handlers import activity
+
+    router = Router()
+    activity.register(router)
+
+    @router.on(MessagePosted)
+    async def picky(event: MessagePosted, turn: Turn) -> None:
+        if event.text == "poison":
+            raise ValueError("cannot handle this one")
+
+    ctx = make_ctx(store, config, clock, router)
+    events = [posted("ana", f"message {i}", clock.now()) for i in range(30)]
+    events.insert(17, posted("ben", "poison", clock.now()))
+    events.append(events[3])  # a retried delivery inside the same burst
+
+    batches: list[int] = []
+    run_together = router._run_together
+
+    async def counting(ctx: BotContext, batch: list[Event]) -> object:
+        batches.append(len(batch))
+        return await run_together(ctx, batch)
+
+    router._run_together = counting  # type: ignore[method-assign]
+    results = await asyncio.gather(*(router.dispatch(ctx, e) for e in events))
+
+    assert max(batches) > 1  # they were committed together, not one by one
+
+    assert [r.duplicate for r in results].count(True) == 1
+    assert [bool(r.failed) for r in results].count(True) == 1
+    with store.session() as session:
+        texts = session.execute(select(Message.text)).scalars().all()
+    assert sorted(texts) == sorted([f"message {i}" for i in range(30)] + ["poison"])
+    assert router.stats.events == 31 and router.stats.duplicates == 1
