@@ -14,6 +14,7 @@ from bot.events import (
     MessageRef,
     ReactionAdded,
     ReactionRemoved,
+    UserRef,
 )
 from bot.router import Router
 from storage.models import Message, Reaction
@@ -97,11 +98,16 @@ async def record_reaction(event: ReactionAdded, turn: Turn) -> None:
 
 
 async def forget_reaction(event: ReactionRemoved, turn: Turn) -> None:
-    message_id = stored_message_id(turn, event.message)
+    delete_reaction(turn, event.message, event.user, event.emoji)
+
+
+def delete_reaction(turn: Turn, message: MessageRef, user: UserRef, emoji: str) -> None:
+    """Forget one member's reaction (removed by them, or taken off by the bot)."""
+    message_id = stored_message_id(turn, message)
     if message_id is None:
         return
-    member_id = turn.ctx.directory.member_id(turn.session, turn.community_id, event.user, turn.now)
+    member_id = turn.ctx.directory.member_id(turn.session, turn.community_id, user, turn.now)
     turn.session.execute(delete(Reaction).where(
         Reaction.message_id == message_id, Reaction.member_id == member_id,
-        Reaction.emoji == event.emoji,
+        Reaction.emoji == emoji,
     ))

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import logging
 
-from sqlalchemy import delete
-
 from bot.chat import Form, FormField
 from bot.context import Turn
 from bot.events import (
@@ -23,11 +21,11 @@ from bot.events import (
     ReactionAdded,
     UserRef,
 )
-from bot.handlers.activity import MAX_STORED_TEXT, stored_message_id
+from bot.handlers.activity import MAX_STORED_TEXT, delete_reaction, stored_message_id
 from bot.moderation import cases, scoring
 from bot.moderation.cases import FlagOutcome, FlagResult
 from bot.router import Router
-from storage.models import Message, Reaction
+from storage.models import Message
 from storage.upsert import insert_ignore
 
 log = logging.getLogger(__name__)
@@ -190,14 +188,7 @@ def acknowledgement(turn: Turn, result: FlagResult, user: UserRef) -> str:
 
 
 def _forget_reaction(turn: Turn, event: ReactionAdded) -> None:
-    message_id = stored_message_id(turn, event.message)
-    if message_id is None:
-        return
-    member_id = turn.ctx.directory.member_id(turn.session, turn.community_id, event.user, turn.now)
-    turn.session.execute(delete(Reaction).where(
-        Reaction.message_id == message_id, Reaction.member_id == member_id,
-        Reaction.emoji == event.emoji,
-    ))
+    delete_reaction(turn, event.message, event.user, event.emoji)
 
 
 def _remember_message(turn: Turn, ref: MessageRef, author: UserRef, text: str) -> None:
