@@ -127,13 +127,22 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _console(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.app import open_store
+    from bot.app import make_assist, open_store
     from bot.platforms.console.runner import run_console
 
     config = _community(settings)
     store = open_store(args.database or settings.database_url)
+
+    async def console_with_assist() -> None:
+        assist = make_assist(settings)
+        try:
+            await run_console(config, store, assist=assist)
+        finally:
+            if assist is not None:
+                await assist.close()
+
     try:
-        asyncio.run(run_console(config, store))
+        asyncio.run(console_with_assist())
     finally:
         store.dispose()
     return 0

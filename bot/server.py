@@ -48,8 +48,8 @@ def make_adapters(settings: Settings) -> list[Adapter]:
 async def serve(settings: Settings, config: CommunityConfig) -> int:
     store = open_store(settings.database_url)
     adapters = make_adapters(settings)
-    ctx = build(config, store, {a.platform: a.chat for a in adapters},
-                assist=make_assist(settings))
+    assist = make_assist(settings)
+    ctx = build(config, store, {a.platform: a.chat for a in adapters}, assist=assist)
     scheduler = build_scheduler(ctx)
     # Only the leader runs scheduled jobs (a PostgreSQL advisory lock; SQLite: this process).
     leadership = Leadership(store, on_elected=scheduler.start, on_deposed=scheduler.stop)
@@ -73,5 +73,7 @@ async def serve(settings: Settings, config: CommunityConfig) -> int:
                 await adapter.stop()
         await leadership.stop()
         await ctx.sender.stop()
+        if assist is not None:
+            await assist.close()
         store.dispose()
     return 0

@@ -53,12 +53,20 @@ class Assist(Protocol):
         """A short answer drawn only from `sources`, or None when they do not answer it."""
         ...
 
+    async def summarize(self, texts: Sequence[str]) -> str | None:
+        """A few neutral sentences on what the week's posts were about, or None."""
+        ...
+
     def run_in_background(self, work: Coroutine[Any, Any, None], name: str) -> None:
         """Start slow work without making the caller wait (an event is never held up)."""
         ...
 
     async def idle(self) -> None:
         """Wait until background work is done (tests, shutdown)."""
+        ...
+
+    async def close(self) -> None:
+        """Stop background work and release the connection (shutdown)."""
         ...
 
 

@@ -41,6 +41,17 @@ SUGGEST_PROMPT = (
     "facts, commands or links."
 )
 
+SUMMARY_PROMPT = (
+    "You write the 'what people talked about' line of a community manager's weekly digest: "
+    "two or three plain sentences naming the main themes of the posts given, neutral in tone, "
+    "naming no one. Never invent topics that are not in the posts."
+)
+MAX_SUMMARY_INPUT = 12_000  # characters of the week's posts sent to the model
+
+
+class WeekSummary(BaseModel):
+    summary: str
+
 
 class QuestionVerdict(BaseModel):
     is_question: bool
@@ -169,6 +180,32 @@ class OpenAIAssist:
         if suggestion is None or not suggestion.relevant or not suggestion.answer.strip():
             return None
         return suggestion.answer.strip()[:1500]
+
+    # --- digest summaries -------------------------------------------------------------------
+
+    async def summarize(self, texts: Sequence[str]) -> str | None:
+        """A short neutral summary of the week's posts for the managers' digest."""
+        posts, size = [], 0
+        for text in texts:
+            size += len(text) + 3
+            if size > MAX_SUMMARY_INPUT:
+                break
+            posts.append(text)
+        if not posts:
+            return None
+        try:
+            completion = await self.client.chat.completions.parse(
+                model=self.model,
+                messages=[{"role": "system", "content": SUMMARY_PROMPT},
+                          {"role": "user", "content": "\n---\n".join(posts)}],
+                response_format=WeekSummary,
+                temperature=0,
+            )
+            parsed = completion.choices[0].message.parsed
+        except (openai.OpenAIError, ValidationError, ValueError) as exc:
+            self._failed("summary", exc)
+            return None
+        return parsed.summary.strip() or None if parsed is not None else None
 
     # --- background -------------------------------------------------------------------------
 

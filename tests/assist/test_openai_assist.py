@@ -155,3 +155,37 @@ def test_the_assist_is_built_from_settings_only_with_a_key(monkeypatch) -> None:
     assert isinstance(assist, OpenAIAssist)
     assert assist.model == "gpt-x" and str(assist.client.base_url) == "http://127.0.0.1:9/v1/"
     assert assist.client.max_retries == 1 and assist.client.timeout == 8.0
+
+
+async def test_the_digest_says_what_people_talked_about_in_the_assists_words(
+    assisted: ConsoleBot, fake_openai: FakeOpenAI,
+) -> None:
+    from tests.events import command, posted
+
+    await assisted.ctx.router.dispatch(assisted.ctx, posted(
+        "ana", "Autovacuum keeps blocking our import", assisted.clock.now()))
+    await assisted.ctx.router.dispatch(assisted.ctx, command(
+        "maria", "digest now", assisted.clock.now(), channel="community-managers"))
+    await settle(assisted)
+
+    [digest] = [p for p in assisted.posts_in("community-managers") if "digest" in p]
+    assert "The week was mostly about Autovacuum." in digest
+    [summary_call] = fake_openai.chats("WeekSummary")
+    assert "Autovacuum keeps blocking our import" in summary_call.user_text
+
+
+async def test_a_failing_assist_leaves_the_digest_with_the_local_summary(
+    assisted: ConsoleBot, fake_openai: FakeOpenAI,
+) -> None:
+    from tests.events import command, posted
+
+    await assisted.ctx.router.dispatch(assisted.ctx, posted(
+        "ana", "Release notes for 2.0 are out", assisted.clock.now(), channel="general"))
+    await settle(assisted)
+    fake_openai.script_chat(Scripted(status=500))
+    await assisted.ctx.router.dispatch(assisted.ctx, command(
+        "maria", "digest now", assisted.clock.now(), channel="community-managers"))
+    await settle(assisted)
+
+    [digest] = [p for p in assisted.posts_in("community-managers") if "digest" in p]
+    assert "Busiest channels: #general 1 post" in digest

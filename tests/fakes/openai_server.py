@@ -79,6 +79,7 @@ class FakeOpenAI:
     answers: dict[str, Callable[[str], dict[str, Any]]] = field(default_factory=lambda: {
         "QuestionVerdict": classify_like_a_person,
         "SuggestedAnswer": suggest_from_sources,
+        "WeekSummary": lambda text: {"summary": f"The week was mostly about {text.split()[0]}."},
     })
     vectors: dict[str, list[float]] = field(default_factory=dict)
     embedding_delay: float = 0.0

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from rich.console import Console
 
 from bot.app import build
+from bot.assist import Assist
 from bot.clock import ManualClock, OffsetClock
 from bot.community_config import CommunityConfig
 from bot.platforms.console.session import ConsoleSession
@@ -22,14 +23,15 @@ PROMPT_HINT = "Console workspace. /help lists commands, /quit leaves."
 async def run_console(
     config: CommunityConfig, store: Store, *, lines: Iterable[str] | None = None,
     echo: bool = False, clock: OffsetClock | ManualClock | None = None,
-    console: Console | None = None,
+    console: Console | None = None, assist: Assist | None = None,
 ) -> ConsoleSession:
-    """Drive the console with `lines` (a script) or standard input; returns the session."""
+    """Drive the console with `lines` (a script) or standard input; returns the session.
+    With an `assist` (OPENAI_API_KEY set), questions are classified by it as on Slack."""
     out = console or Console(highlight=False)
     clock = clock or OffsetClock()
     session_ref: list[ConsoleSession] = []
     workspace = ConsoleWorkspace(show=lambda m, b: session_ref[0].show(m, b))
-    ctx = build(config, store, {"console": workspace}, clock=clock)
+    ctx = build(config, store, {"console": workspace}, clock=clock, assist=assist)
     session = ConsoleSession(ctx, workspace, clock, out)
     session_ref.append(session)
     assert ctx.sender is not None
