@@ -67,6 +67,8 @@ class Form:
 class Chat(Protocol):
     platform: str
     pace: Pace
+    # Whether `delete` works on members' messages (Slack bots may delete only their own).
+    removes_member_messages: bool
 
     async def find_sent(self, kind: str, key: str) -> MessageRef | None:
         """After a crash mid-send: the message already posted under `key`, if the platform

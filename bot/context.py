@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,26 @@ class BotContext:
     directory: Directory = field(default_factory=Directory)
     sender: OutboxSender | None = None
     assist: Assist | None = None  # OpenAI, when configured; features fall back to heuristics
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def start_background(self, action: Callable[[], Awaitable[None]], name: str) -> None:
+        """Run slow work (a digest render) without holding up the event that asked for it:
+        the platform is answered at once. Failures are logged."""
+
+        async def guarded() -> None:
+            try:
+                await action()
+            except Exception:
+                log.exception("background work %s failed", name)
+
+        task = asyncio.get_running_loop().create_task(guarded(), name=name)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
+    async def idle(self) -> None:
+        """Wait for background work (the console between lines, tests, shutdown)."""
+        while self.background:
+            await asyncio.gather(*list(self.background))
 
     def wake_sender(self) -> None:
         if self.sender is not None:
@@ -77,8 +98,16 @@ class Turn:
         return self.ctx.config
 
     def later(self, action: Callable[[], Awaitable[None]]) -> None:
-        """Run `action` once this turn's transaction has committed (slow or external work)."""
+        """Run `action` once this turn's transaction has committed, before the platform is
+        answered (a modal must be the interaction's answer)."""
         self._after_commit.append(action)
+
+    def in_background(self, action: Callable[[], Awaitable[None]], name: str) -> None:
+        """Run slow `action` after this turn commits, without delaying the platform's answer."""
+        self._after_commit.append(lambda: self._start(action, name))
+
+    async def _start(self, action: Callable[[], Awaitable[None]], name: str) -> None:
+        self.ctx.start_background(action, name)
 
     def open_form(self, interaction: InteractionRef, form: Form) -> None:
         """Open a modal now (it must answer the interaction within seconds)."""

@@ -66,6 +66,14 @@ def lane_of(row: OutboxMessage) -> str:
     return row.kind
 
 
+def calls_for(chat: Chat, row: OutboxMessage) -> int:
+    """Platform calls sending `row` costs against the global pace: an adapter whose sends may
+    take more than one (a Discord DM to a member whose DM channel is not open yet) says so
+    with `calls_for(kind, payload)`."""
+    count = getattr(chat, "calls_for", None)
+    return int(count(row.kind, row.payload)) if count is not None else 1
+
+
 class OutboxSender:
     def __init__(
         self, store: Store, chats: Mapping[str, Chat], clock: Clock, *,
@@ -169,7 +177,8 @@ class OutboxSender:
                 self.stats.recovered += 1
                 return None
         while True:
-            await pacer.acquire(lane)
+            calls = calls_for(chat, row)
+            await pacer.acquire(lane, calls)
             try:
                 result = await self._deliver(chat, row)
             except RateLimited as exc:
@@ -190,6 +199,8 @@ class OutboxSender:
             except Exception as exc:
                 log.exception("unexpected error sending outbox row %s (%s)", row.id, row.kind)
                 return await self._retry_later(row, exc)
+            finally:
+                pacer.settled(calls)
             await self._finish(row, result)
             return None
 

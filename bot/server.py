@@ -72,6 +72,7 @@ async def serve(settings: Settings, config: CommunityConfig) -> int:
             with contextlib.suppress(Exception):
                 await adapter.stop()
         await leadership.stop()
+        await ctx.idle()  # a digest being rendered still goes out
         await ctx.sender.stop()
         if assist is not None:
             await assist.close()

@@ -112,11 +112,9 @@ class ConsoleBot:
         return self.workspace.community
 
     async def settle(self) -> None:
-        from bot.jobs import run_sweeps
+        from bot.jobs import settle
 
-        await run_sweeps(self.ctx)
-        assert self.ctx.sender is not None
-        await self.ctx.sender.drain()
+        await settle(self.ctx)
 
     def posts_in(self, channel: str) -> list[str]:
         return [m.text for m in self.workspace.messages

@@ -129,9 +129,14 @@ def decide(turn: Turn, view: CaseView, action: str, moderator: UserRef, note: st
         if "auto_hide" in view.done:
             turn.outbox.dm(author, posts.restored_notice(view), key=f"{key}:dm")
     elif action == "remove":
-        if not view.message.deleted:
+        if view.message.deleted:
+            pass
+        elif _platform_removes(turn):
             cases.hide_message(turn, view.message, key=key)
             turn.outbox.dm(author, posts.removed_notice(view, turn.config), key=f"{key}:dm")
+        else:  # Slack: a bot cannot delete a member's message; the author and an admin can
+            turn.outbox.dm(author, posts.removal_requested_notice(view, turn.config),
+                           key=f"{key}:dm")
         _close(turn, view.id, "upheld")
     elif action == "warn":
         _warn(turn, view, moderator_id, note)
@@ -175,3 +180,9 @@ def _case(turn: Turn, value: str) -> CaseView | None:
 
 def _queue(turn: Turn, view: CaseView | None) -> ChannelRef:
     return turn.ctx.config_channel(cases.queue_channel(turn, view.queue if view else "moderators"))
+
+
+def _platform_removes(turn: Turn) -> bool:
+    """Whether this platform lets the bot delete a member's message (not Slack's bot token)."""
+    chat = turn.ctx.chats.get(turn.community.platform)
+    return getattr(chat, "removes_member_messages", True)

@@ -13,7 +13,7 @@ from bot.cadence import CadenceError, describe_gap, parse_cadence
 from bot.chat import ChatError
 from bot.commands import CommandCall, Subcommand, UsageError
 from bot.context import Turn
-from bot.events import CommandInvoked
+from bot.events import ChannelRef, CommandInvoked
 from bot.handlers.command_words import (
     channel_word,
     free_text,
@@ -151,8 +151,9 @@ async def move_tip(call: CommandCall, turn: Turn) -> str:
     return f"Tip #{item_id} is now number {got} in line."
 
 
-def where(programme: Programme) -> str:
-    return f"#{programme.channel_name or programme.channel_id}"
+def where(programme: Programme) -> Text:
+    """The programme's channel as a mention: given as one on Discord, it has only an id."""
+    return Text((ChannelRef(id=programme.channel_id, name=programme.channel_name or None),))
 
 
 def shorten(text: str, limit: int = 80) -> str:
@@ -183,7 +184,7 @@ def take_owner(words: list[str]) -> tuple[list[str], str]:
     return words[:at] + words[at + 2:], user_word(words[at + 1])
 
 
-async def add_programme(call: CommandCall, turn: Turn) -> str:
+async def add_programme(call: CommandCall, turn: Turn) -> Text | str:
     set_up_built_ins(turn)
     words, owner = take_owner(list(call.words))
     if len(words) < 3:
@@ -231,7 +232,8 @@ async def add_programme(call: CommandCall, turn: Turn) -> str:
     turn.session.flush()
     first = cadence.next_after(turn.now)
     when = describe_time(first, programme.timezone) if first else "never (check the cadence)"
-    return f"Added {title} ({name}): posts in {where(programme)}, first on {when}."
+    return Text((f"Added {title} ({name}): posts in ",)) + where(programme) + (
+        f", first on {when}.")
 
 
 async def check_channel_exists(turn: Turn, name: str) -> None:
@@ -261,8 +263,8 @@ async def list_programmes(call: CommandCall, turn: Turn) -> Text | str:
             state = "paused"
         else:
             state = "off in the config"
-        reply += (f"\n• {programme.name} — {programme.title} in {where(programme)}, "
-                  f"`{programme.cron}` ({programme.source}")
+        reply += f"\n• {programme.name} — {programme.title} in "
+        reply += where(programme) + f", `{programme.cron}` ({programme.source}"
         if programme.owner_external_id:
             owner = member_ref(turn.session, turn.community_id, programme.owner_external_id)
             reply += Text((", owner ", owner))
@@ -302,14 +304,14 @@ async def remove_programme(call: CommandCall, turn: Turn) -> str:
     return f"Removed {programme.title}.{note}"
 
 
-async def run_now(call: CommandCall, turn: Turn) -> str:
+async def run_now(call: CommandCall, turn: Turn) -> Text | str:
     programme = programme_named(turn, call.words)
     outcome, detail = post_occurrence(
         turn.session, turn.config, turn.outbox, programme, turn.community.platform, turn.now,
         now=turn.now, manual=True,
     )
     if outcome is Outcome.POSTED:
-        return f"Posted {programme.title} to {where(programme)}."
+        return Text((f"Posted {programme.title} to ",)) + where(programme) + "."
     if outcome is Outcome.EMPTY:
         return f"{programme.title} has nothing to post right now: {detail}."
     return f"{programme.title} was posted a moment ago already."

@@ -207,7 +207,7 @@ async def digest_now(call: CommandCall, turn: Turn) -> Text:
     async def send() -> None:  # after this turn commits: it reads and renders for a while
         await send_digest_now(ctx, community_id, platform, request)
 
-    turn.later(send)
+    turn.in_background(send, f"digest-now:{request}")
     managers = turn.ctx.config_channel(turn.config.channels.managers)
     return Text.of("Preparing the digest; it will appear in {channel} in a moment.",
                    channel=managers)

@@ -37,3 +37,13 @@ async def run_sweeps(ctx: BotContext) -> int:
     for sweep in SWEEPS:
         done += await sweep.run(ctx)
     return done
+
+
+async def settle(ctx: BotContext) -> None:
+    """Finish background work, run every sweep once and deliver all that is queued: what the
+    console does after each line and tests do instead of waiting for timers."""
+    await ctx.idle()
+    await run_sweeps(ctx)
+    await ctx.idle()
+    assert ctx.sender is not None
+    await ctx.sender.drain()

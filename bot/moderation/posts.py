@@ -71,9 +71,12 @@ def case_post(view: CaseView, config: CommunityConfig) -> Text:
         text += "\nThis is a moderator's or manager's own message, so managers decide."
     if message.deleted and not view.done & {"remove", "auto_hide"}:
         text += "\nThe author has since deleted the message (its text is kept here)."
+    if "remove" in view.done and not message.deleted:
+        text += ("\nThe bot may not delete members' messages here (Slack): the author was "
+                 "asked to delete it; a workspace admin can delete it too.")
     for decision in view.decisions:
         text += "\n"
-        text += decision_line(decision, config)
+        text += decision_line(decision, config, removed=message.deleted)
     for appeal, at in view.appeals:
         text += f"\n📨 Appeal from the author, {local_time(at, config)}:\n{quote(appeal)}"
     text += "\n" + status_line(view)
@@ -91,10 +94,12 @@ def case_button(view: CaseView, action: str) -> Button:
     return Button(action_id=ACTION_PREFIX + action, label=label, value=str(view.id), style=style)
 
 
-def decision_line(decision: DecisionView, config: CommunityConfig) -> Text:
+def decision_line(
+    decision: DecisionView, config: CommunityConfig, *, removed: bool = True
+) -> Text:
     phrases = {
         "dismiss": "Dismissed",
-        "remove": "Removed the message",
+        "remove": "Removed the message" if removed else "Decided to remove the message",
         "warn": "Warned the author",
         "timeout": f"Timed the author out for {config.moderation.timeout_duration}",
         "escalate": "Escalated to managers",
@@ -132,6 +137,14 @@ def reasons_for_author(reasons: Iterable[str]) -> str:
 def removed_notice(view: CaseView, config: CommunityConfig) -> Text:
     return (Text.of("A moderator removed your message in {channel}:\n",
                     channel=view.message.ref.channel)
+            + quote(view.text) + "\n" + reasons_for_author(view.reasons)
+            + code_of_conduct(config) + APPEAL_INVITE)
+
+
+def removal_requested_notice(view: CaseView, config: CommunityConfig) -> Text:
+    """Where the bot may not delete members' messages (Slack): the author is asked to."""
+    return (Text.of("Moderators decided that your message in {channel} should be removed; "
+                    "please delete it:\n", channel=view.message.ref.channel)
             + quote(view.text) + "\n" + reasons_for_author(view.reasons)
             + code_of_conduct(config) + APPEAL_INVITE)
 

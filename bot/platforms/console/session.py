@@ -31,7 +31,7 @@ from bot.events import (
     UserRef,
 )
 from bot.handlers.flagging import FLAG_FORM_ID, flag_form_context
-from bot.jobs import run_sweeps
+from bot.jobs import settle
 from bot.platforms.console.workspace import ConsoleMessage, ConsoleWorkspace, ShownButton
 
 HELP = """\
@@ -135,9 +135,7 @@ class ConsoleSession:
 
     async def settle(self) -> None:
         """Run due jobs and deliver everything the bot queued."""
-        await run_sweeps(self.ctx)
-        assert self.ctx.sender is not None
-        await self.ctx.sender.drain()
+        await settle(self.ctx)
 
     def _parse(self, line: str) -> Event | None:
         if not line.startswith("/"):

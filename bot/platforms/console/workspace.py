@@ -57,6 +57,7 @@ class ConsoleWorkspace:
 
     platform = "console"
     pace = Pace()  # a terminal has no rate limits
+    removes_member_messages = True
 
     def __init__(
         self, show: Show | None = None, *, run_id: str = "r", journal: Path | None = None,

@@ -94,9 +94,11 @@ def named_channel(guild: discord.Guild, name: str) -> Any | None:
 
 class DiscordChat:
     platform = "discord"
-    # 50 requests per second per bot (a little kept for reads and interaction answers), and
-    # messages per channel at Discord's 5 per 5 seconds.
-    pace = Pace(global_rate=40.0, global_burst=40, channel_rate=1.0, channel_burst=5)
+    removes_member_messages = True  # with Manage Messages, which the invite asks for
+    # Discord allows 50 requests in any second per bot: 48, counted as a sliding window of
+    # requests (not messages: see `calls_for`), leaves two for reads; messages per channel
+    # at Discord's 5 per 5 seconds.
+    pace = Pace(global_rate=48.0, global_window=1.0, channel_rate=1.0, channel_burst=5)
 
     def __init__(self, client: discord.Client, live: LiveInteractions) -> None:
         self.client = client
@@ -176,6 +178,17 @@ class DiscordChat:
             snowflake(message.thread_id or message.channel.id)
         )
         return holder.get_partial_message(snowflake(message.id))
+
+    def calls_for(self, kind: str, payload: dict[str, Any]) -> int:
+        """REST requests an outbox row will make: a DM to a member whose DM channel is not
+        open (discord.py keeps the last 128) creates it first, and one not cached is fetched."""
+        if kind != "dm":
+            return 1
+        user_id = str(payload["user"]["id"])
+        user = self.client.get_user(int(user_id)) if user_id.isdigit() else None
+        if user is None:
+            return 3
+        return 1 if user.dm_channel is not None else 2
 
     # --- the Chat port ----------------------------------------------------------------------
 

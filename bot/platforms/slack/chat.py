@@ -59,9 +59,11 @@ Recall = Callable[[str], Awaitable[SentTarget | None]]
 
 class SlackChat:
     platform = "slack"
-    # About one message per second per channel with short bursts (Slack's documented limit);
-    # workspace-wide a few per second keeps a join burst well clear of Slack's abuse limits.
-    pace = Pace(global_rate=5.0, global_burst=10, channel_rate=1.0, channel_burst=3)
+    removes_member_messages = False  # chat.delete with a bot token: the bot's own posts only
+    # About one message per second per channel with short bursts (Slack's documented limit;
+    # a burst of 2 keeps one message of margin for network jitter); workspace-wide a few per
+    # second keeps a join burst well clear of Slack's abuse limits.
+    pace = Pace(global_rate=5.0, global_burst=10, channel_rate=1.0, channel_burst=2)
 
     def __init__(
         self, web: SlackWeb, directory: SlackDirectory, *, webhook_timeout: int = 10

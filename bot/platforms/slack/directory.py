@@ -7,6 +7,7 @@ with the bare id (the store keeps the name it learnt earlier) rather than missin
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -52,6 +53,7 @@ class SlackDirectory:
         self._channels = _TTLCache(ttl, now)
         self._by_name: dict[str, ChannelRef] = {}
         self._listed_at = float("-inf")
+        self._listing = asyncio.Lock()
         self.list_ttl = list_ttl
         self._groups: dict[str, tuple[str, ...]] = {}
         self._groups_at = float("-inf")
@@ -107,10 +109,18 @@ class SlackDirectory:
     async def channel_named(self, name: str) -> ChannelRef | None:
         """The channel called `name`; the list is refreshed when stale or on a miss."""
         key = name.strip().lstrip("#").lower()
-        age = self._now() - self._listed_at
-        if age > self.list_ttl or (key not in self._by_name and age > 30):
-            await self._list_channels()  # a miss lists again, but at most twice a minute
+        if self._stale(key):
+            # One listing at a time: a burst of DMs naming channels must not list (Tier 2,
+            # 20 a minute) once per message; the others wait for it and read its result.
+            async with self._listing:
+                if self._stale(key):
+                    await self._list_channels()
         return self._by_name.get(key)
+
+    def _stale(self, key: str) -> bool:
+        """Listing is due when old, or on a miss, but then at most twice a minute."""
+        age = self._now() - self._listed_at
+        return age > self.list_ttl or (key not in self._by_name and age > 30)
 
     def forget_channel_names(self) -> None:
         """The bot joined a channel, or one was created: list again on the next lookup."""

@@ -85,8 +85,10 @@ def map_api_error(method: str, exc: SlackApiError, *, dm: bool = False) -> ChatE
 
 
 class MethodLimits:
-    """One token bucket per tiered method, allowing a short burst of a fifth of a minute's
-    worth, so a join burst is spread over the minute instead of answered with 429s."""
+    """One token bucket per tiered method, holding a minute's worth of calls but one: Slack
+    counts each tier per minute and allows bursts, so a join burst spends the minute's budget
+    at once and then goes on at the tier's rate (a smaller bucket only makes it wait longer).
+    The call kept back absorbs network jitter, which would otherwise cost a 429 now and then."""
 
     def __init__(self, per_minute: dict[str, int] | None = None) -> None:
         self.per_minute = dict(TIER_PER_MINUTE if per_minute is None else per_minute)
@@ -97,7 +99,7 @@ class MethodLimits:
         if not limit:
             return None
         if method not in self._buckets:
-            self._buckets[method] = TokenBucket(limit / 60, max(1, limit // 5))
+            self._buckets[method] = TokenBucket(limit / 60, max(1, limit - 1))
         return self._buckets[method]
 
 
@@ -117,9 +119,11 @@ class SlackWeb:
         method's budget is spent it raises `RateLimited` at once instead of waiting.
         """
         bucket = self.limits.bucket(method)
-        if bucket is not None:
-            if not wait and (pause := bucket.wait_time()) > 0:
+        if bucket is not None and not wait:
+            if (pause := bucket.wait_time()) > 0:
                 raise RateLimited(pause, is_global=True, detail=f"({method}, local budget)")
+            bucket.take()  # not behind queued senders: the budget is there now
+        elif bucket is not None:
             await bucket.acquire()
         sdk_method = getattr(self.client, method.replace(".", "_"))
         try:

@@ -15,7 +15,7 @@ from bot.clock import ManualClock
 from bot.community_config import CommunityConfig
 from bot.context import BotContext
 from bot.events import CommunityRef
-from bot.jobs import run_sweeps
+from bot.jobs import settle
 from bot.platforms.discord.adapter import DiscordAdapter
 from bot.settings import load_settings
 from storage.db import Store
@@ -62,9 +62,7 @@ class DiscordWorld:
 
     async def settle(self) -> None:
         """Run due jobs and send everything queued (against the fake's REST API)."""
-        await run_sweeps(self.ctx)
-        assert self.ctx.sender is not None
-        await self.ctx.sender.drain()
+        await settle(self.ctx)
 
     async def enqueue(self, write: Callable[[Outbox], object]) -> None:
         """Queue outgoing calls the way a handler does, then send them."""

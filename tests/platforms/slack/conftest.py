@@ -18,7 +18,7 @@ from bot.app import build
 from bot.clock import ManualClock
 from bot.community_config import CommunityConfig
 from bot.context import BotContext
-from bot.jobs import run_sweeps
+from bot.jobs import settle
 from bot.platforms.slack.adapter import SlackAdapter
 from bot.settings import Settings
 from storage.db import Store
@@ -156,9 +156,7 @@ class SlackBot:
 
     async def settle(self) -> None:
         """Run due jobs and send everything queued, as the background sender would."""
-        await run_sweeps(self.ctx)
-        assert self.ctx.sender is not None
-        await self.ctx.sender.drain()
+        await settle(self.ctx)
 
     def count(self, model: Any, *where: Any) -> int:
         with self.ctx.store.session() as session:

@@ -1,0 +1,36 @@
+"""The Slack overhead and join burst benchmarks at a tiny size: they run end to end against the
+fake platforms, and a join burst greets every newcomer exactly once. (Speed itself is shown
+by `python -m bench`, not asserted here.)"""
+
+from __future__ import annotations
+
+import math
+
+from bench.join_burst import discord_burst, slack_burst
+from bench.slack_overhead import measure
+
+
+async def test_slack_overhead_compares_the_whole_bot_with_bare_bolt() -> None:
+    row = await measure(deliveries=120)
+
+    assert row.unit == "deliveries/s" and row.higher_is_better
+    assert row.figure > 0 and row.baseline and row.baseline > 0
+    assert row.ratio is not None and row.target == "≥ 0.5× (≤ 2× bare)"
+    assert "all answered 200" in row.notes  # measure() raises if any was refused or not stored
+
+
+async def test_slack_join_burst_greets_every_newcomer_once_within_the_limits() -> None:
+    outcome = await slack_burst(members=80, scale=20)
+
+    assert outcome.lost == 0 and outcome.duplicates == 0
+    assert math.isfinite(outcome.seconds) and outcome.minimum > 0
+    row = outcome.row("Slack", 20)
+    assert not row.higher_is_better and "0 lost, 0 duplicates" in row.notes
+
+
+async def test_discord_join_burst_greets_every_newcomer_once_within_the_limits() -> None:
+    outcome = await discord_burst(members=60, scale=2)
+
+    assert outcome.lost == 0 and outcome.duplicates == 0
+    assert math.isfinite(outcome.seconds) and outcome.minimum > 0
+    assert outcome.rate_limited == 0  # paced by requests, not messages: no 429 at all
