@@ -49,11 +49,20 @@ class Limiter:
         """The platform said to wait (429 Retry-After): nothing goes out until then."""
         self._blocked_until = max(self._blocked_until, self._now() + seconds)
 
-    async def acquire(self, calls: int = 1) -> None:
-        async with self._turn:  # first come, first served
-            while (wait := self.wait_time(calls)) > 0:
-                await asyncio.sleep(wait)
-            self.take(calls)
+    async def acquire(self, calls: int = 1, *, ahead: bool = False) -> None:
+        """Wait for the budget and take it: first come, first served, except that a caller
+        `ahead` does not queue (a channel with a backlog, which its own channel limit already
+        holds to a trickle, must not wait behind every single-message lane)."""
+        if ahead:
+            await self._wait_and_take(calls)
+            return
+        async with self._turn:
+            await self._wait_and_take(calls)
+
+    async def _wait_and_take(self, calls: int) -> None:
+        while (wait := self.wait_time(calls)) > 0:
+            await asyncio.sleep(wait)
+        self.take(calls)
 
 
 class TokenBucket(Limiter):
@@ -156,11 +165,12 @@ class Pacer:
             )
         return bucket
 
-    async def acquire(self, lane: str, calls: int = 1) -> None:
+    async def acquire(self, lane: str, calls: int = 1, *, backlog: bool = False) -> None:
         """One message in `lane`, costing `calls` platform calls overall; call `settled`
-        with the same `calls` once it was answered (or failed)."""
+        with the same `calls` once it was answered (or failed). A lane with a `backlog` of
+        messages goes ahead of the queue for the overall limit (see `Limiter.acquire`)."""
         await self.channel(lane).acquire()
-        await self.global_bucket.acquire(calls)
+        await self.global_bucket.acquire(calls, ahead=backlog)
 
     def settled(self, calls: int = 1) -> None:
         self.global_bucket.settled(calls)

@@ -11,11 +11,13 @@ import base64
 import contextlib
 import logging
 import random
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+
+from sqlalchemy import update
 
 from bot.chat import Chat, ChatError, DirectMessagesBlocked, PermanentError, RateLimited
 from bot.clock import Clock
@@ -27,6 +29,10 @@ from storage.db import Store
 from storage.models import Community, OutboxMessage
 
 log = logging.getLogger(__name__)
+
+# Rows held in lanes at most, in claim batches: claiming ahead lets a lane whose rows come
+# later in id order (a burst's public welcomes, after its DMs) run alongside the others.
+HELD_PER_BATCH = 10
 
 
 class _NotReady(Exception):
@@ -91,6 +97,12 @@ class OutboxSender:
         self._pacers = {name: Pacer(chat.pace) for name, chat in self.chats.items()}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # Claimed rows waiting or being sent, per (platform, lane), each lane sent in order.
+        self._lanes: dict[tuple[str, str], deque[OutboxMessage]] = {}
+        self._lane_tasks: set[asyncio.Task[None]] = set()
+        self._held: set[int] = set()
+        self._renewed_at: datetime | None = None
+        self._more_due = False
         self._communities: dict[int, CommunityRef] = {}
 
     async def start(self) -> None:
@@ -105,21 +117,26 @@ class OutboxSender:
         self._wake.set()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
+        """Stop sending; rows claimed but not sent go again after a restart (or their lease)."""
+        for task in [*([self._task] if self._task else []), *self._lane_tasks]:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
+        self._task = None
 
     async def _run(self) -> None:
+        """Keep the lanes busy: claim more as lanes free up, so one slow lane (a channel paced
+        at a post a second) never holds back the others, as waiting for a whole claimed batch
+        would."""
         while True:
             self._wake.clear()
             try:
-                sent = await self.send_due()
+                claimed = await self._claim()
+                await self._renew_leases()
             except Exception:
                 log.exception("outbox sender pass failed; retrying")
-                sent = 0
-            if not sent:
+                claimed = 0
+            if not claimed or not self._room():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self.idle_poll)
 
@@ -134,39 +151,89 @@ class OutboxSender:
         return total
 
     async def send_due(self) -> int:
-        handled = 0
-        for platform in self.chats:
-            async with self.store.transaction() as session:
-                rows = ob.claim_due(
-                    session, platform, self.clock.now(), limit=self.batch, lease=self.lease
-                )
-            if not rows:
-                continue
-            lanes: dict[str, list[OutboxMessage]] = defaultdict(list)
-            for row in rows:
-                lanes[lane_of(row)].append(row)
-            results = await asyncio.gather(
-                *(self._send_lane(platform, lane, queue) for lane, queue in lanes.items())
-            )
-            handled += sum(results)
-        return handled
+        """Claim what is due and send it; returns how many rows were claimed, once every
+        lane is done."""
+        claimed = await self._claim()
+        while self._lane_tasks:
+            await asyncio.gather(*list(self._lane_tasks), return_exceptions=True)
+        return claimed
 
-    async def _send_lane(self, platform: str, lane: str, queue: list[OutboxMessage]) -> int:
-        chat, pacer = self.chats[platform], self._pacers[platform]
-        done = 0
-        for index, row in enumerate(queue):
-            resume_at = await self._send_row(chat, pacer, lane, row)
-            done += 1
-            if resume_at is not None:
-                # The rest of the lane waits behind its head, so a channel keeps its order.
-                rest = [r.id for r in queue[index + 1:] if r.id is not None]
-                async with self.store.transaction() as session:
-                    ob.release(session, rest, resume_at)
+    def _room(self) -> bool:
+        return len(self._held) < HELD_PER_BATCH * self.batch
+
+    async def _claim(self) -> int:
+        """Claim due rows into their lanes (a lane already sending gets them at its tail)."""
+        claimed, more_due = 0, False
+        for platform in self.chats:
+            if not self._room():
+                more_due = True
                 break
-        return done
+            async with self.store.transaction() as session:
+                rows = ob.claim_due(session, platform, self.clock.now(), limit=self.batch,
+                                    lease=self.lease)
+            more_due |= len(rows) == self.batch  # probably: claim again when room frees
+            for row in rows:
+                if row.id is None or row.id in self._held:
+                    continue  # already queued here (its lease ran out while it waited)
+                self._held.add(row.id)
+                key = (platform, lane_of(row))
+                queue = self._lanes.get(key)
+                if queue is None:
+                    queue = self._lanes[key] = deque()
+                    task = asyncio.create_task(self._send_lane(platform, key, queue),
+                                               name=f"outbox-lane-{key[1]}")
+                    self._lane_tasks.add(task)
+                    task.add_done_callback(self._lane_tasks.discard)
+                queue.append(row)
+                claimed += 1
+        self._more_due = more_due
+        return claimed
+
+    async def _renew_leases(self) -> None:
+        """Rows waiting in a lane keep their claim: after the lease another process, or the
+        next claim here, would take them again and send them twice."""
+        now = self.clock.now()
+        if not self._held or (self._renewed_at and now < self._renewed_at + self.lease / 3):
+            return
+        self._renewed_at = now
+        async with self.store.transaction() as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(list(self._held)), OutboxMessage.status == "sending")
+                .values(lease_until=now + self.lease)
+            )
+
+    async def _send_lane(
+        self, platform: str, key: tuple[str, str], queue: deque[OutboxMessage]
+    ) -> None:
+        chat, pacer, lane = self.chats[platform], self._pacers[platform], key[1]
+        try:
+            while queue:
+                row = queue.popleft()
+                try:
+                    resume_at = await self._send_row(chat, pacer, lane, row, backlog=bool(queue))
+                finally:
+                    self._held.discard(row.id)  # type: ignore[arg-type]
+                if resume_at is not None:
+                    # The rest of the lane waits behind its head, so a channel keeps its order.
+                    rest = [r.id for r in queue if r.id is not None]
+                    queue.clear()
+                    self._held.difference_update(rest)
+                    del self._lanes[key]
+                    async with self.store.transaction() as session:
+                        ob.release(session, rest, resume_at)
+        except Exception:
+            # What is left stays claimed and goes again after its lease.
+            log.exception("outbox lane %s failed; its rows are retried later", lane)
+            self._held.difference_update(r.id for r in queue if r.id is not None)
+        finally:
+            if self._lanes.get(key) is queue:
+                del self._lanes[key]
+            if self._more_due and len(self._held) <= (HELD_PER_BATCH - 1) * self.batch:
+                self._wake.set()  # a batch's worth of room for the rows still due
 
     async def _send_row(
-        self, chat: Chat, pacer: Pacer, lane: str, row: OutboxMessage
+        self, chat: Chat, pacer: Pacer, lane: str, row: OutboxMessage, *, backlog: bool = False
     ) -> datetime | None:
         """Send one row; returns when its lane may go on if the row had to wait, else None."""
         assert row.id is not None
@@ -178,7 +245,7 @@ class OutboxSender:
                 return None
         while True:
             calls = calls_for(chat, row)
-            await pacer.acquire(lane, calls)
+            await pacer.acquire(lane, calls, backlog=backlog)
             try:
                 result = await self._deliver(chat, row)
             except RateLimited as exc:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -80,9 +81,14 @@ class SlackAdapter:
     async def start(self, ctx: BotContext) -> None:
         """Learn who the bot is, then listen; returns once Slack can reach the bot."""
         self._ctx = ctx
+        # One connection pool for every Web API call: without it the SDK opens (and against
+        # Slack TLS-handshakes) a new connection per call.
+        self.client.session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=self.client.timeout))
         try:
             auth = await self.web.call("auth.test")
         except ChatError as exc:
+            await self.stop()
             raise ConfigError(f"Slack refused SLACK_BOT_TOKEN ({exc}); check the token "
                               "and SLACK_API_BASE_URL") from exc
         self._installation = translate.Installation(
@@ -114,6 +120,9 @@ class SlackAdapter:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self.client.session is not None:
+            await self.client.session.close()
+            self.client.session = None
 
     def web_app(self) -> web.Application:
         app = web.Application()
