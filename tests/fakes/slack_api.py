@@ -22,15 +22,9 @@ def _split(value: Any) -> list[str]:
 class SlackApiMethods(SlackWorkspace):
     """Handlers take the parsed params and return the body without ``ok``."""
 
-    @property
-    def root_url(self) -> str:
-        """Set by the server: ``http://127.0.0.1:PORT/``."""
-        raise NotImplementedError
-
-    @property
-    def socket_url(self) -> str:
-        """Set by the server: a Socket Mode websocket URL."""
-        raise NotImplementedError
+    # Provided by the server (`FakeSlack`): its address and its Socket Mode websocket URL.
+    root_url: str
+    socket_url: str
 
     def builtin_handlers(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         """Method name -> handler; add or override entries in ``fake.handlers``."""
