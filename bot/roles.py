@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import IntEnum
 
-from sqlalchemy import String, delete, literal, select
+from sqlalchemy import String, bindparam, delete, literal, select
 from sqlmodel import Session
 
 from bot.community_config import CommunityConfig
 from bot.events import CommunityRef, UserRef
+from storage import fastpath
 from storage.models import RoleGrant
 from storage.questions_tables import Champion
 from storage.upsert import insert_ignore
@@ -50,19 +51,24 @@ def configured_role(config: CommunityConfig, community: CommunityRef, user: User
     return Role.MEMBER
 
 
+_GRANTED = select(RoleGrant.__table__.c.role).where(
+    RoleGrant.__table__.c.community_id == bindparam("community"),
+    RoleGrant.__table__.c.member_external_id == bindparam("member"),
+).union_all(select(literal(Role.CHAMPION.label, String)).where(
+    Champion.__table__.c.community_id == bindparam("community"),
+    Champion.__table__.c.member_external_id == bindparam("member"),
+))  # built once: role_of runs on the event path
+
+
 def role_of(
     session: Session, config: CommunityConfig, community: CommunityRef, community_id: int,
     user: UserRef,
 ) -> Role:
     """The highest role `user` holds, from the config, from grants or from the champions list
     (`/community champion add`), in one query."""
-    granted = session.execute(
-        select(RoleGrant.role).where(
-            RoleGrant.community_id == community_id, RoleGrant.member_external_id == user.id
-        ).union_all(select(literal(Role.CHAMPION.label, String)).where(
-            Champion.community_id == community_id, Champion.member_external_id == user.id
-        ))
-    ).scalars().all()
+    granted = [role for (role,) in fastpath.run(
+        session, _GRANTED, {"community": community_id, "member": user.id}
+    )]
     return max([configured_role(config, community, user), *(Role.parse(r) for r in granted)])
 
 

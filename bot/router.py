@@ -45,6 +45,7 @@ class RouterStats:
 class Router:
     def __init__(self) -> None:
         self._handlers: dict[type[Event], list[Handler]] = defaultdict(list)
+        self._resolved: dict[type[Event], list[Handler]] = {}  # handlers_for, per event type
         self.stats = RouterStats()
         self.commands = CommandRegistry()
         self._queue: list[tuple[Event, asyncio.Future[DispatchResult]]] = []
@@ -55,14 +56,18 @@ class Router:
 
         def register(func: Callable[[E, Turn], Awaitable[None]]) -> Any:
             self._handlers[event_type].append(func)
+            self._resolved.clear()
             return func
 
         return register
 
     def handlers_for(self, event_type: type[Event]) -> list[Handler]:
-        found: list[Handler] = []
-        for klass in event_type.__mro__:
-            found.extend(self._handlers.get(klass, ()))  # type: ignore[arg-type]
+        found = self._resolved.get(event_type)
+        if found is None:
+            found = self._resolved[event_type] = [
+                handler for klass in event_type.__mro__
+                for handler in self._handlers.get(klass, ())  # type: ignore[call-overload]
+            ]
         return found
 
     async def dispatch(self, ctx: BotContext, event: Event) -> DispatchResult:

@@ -14,6 +14,7 @@ from sqlalchemy import event, select, update
 from sqlmodel import Session
 
 from bot.events import ChannelRef, CommunityRef, UserRef
+from storage import fastpath
 from storage.models import Channel, Community, Member
 from storage.upsert import dialect_insert
 
@@ -66,7 +67,7 @@ class Directory:
                 index_elements=list(key_columns),
                 set_={update_column: getattr(base.excluded, update_column)},
             ).returning(table.c.id)
-        return session.connection().execute(stmt, values).scalar_one()
+        return fastpath.run(session, stmt, values)[0][0]
 
     def community_id(self, session: Session, ref: CommunityRef, now: datetime) -> int:
         key = ("c", ref.platform, ref.id)

@@ -1,7 +1,7 @@
 """INSERT … ON CONFLICT in the current engine's dialect (SQLite and PostgreSQL share the syntax).
 
-Statements are built once per table and dialect and executed on the session's connection with
-plain parameters: the hot path skips the ORM and SQLAlchemy's per-call statement building.
+Statements are built once per table and dialect and run through `storage.fastpath`: the hot
+path skips the ORM and SQLAlchemy's per-call machinery.
 """
 
 from __future__ import annotations
@@ -12,7 +12,10 @@ from sqlalchemy import Table, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from storage import fastpath
+
 _INSERT_IGNORE: dict[tuple[str, str], Any] = {}
+_INSERT_IGNORE_RETURNING: dict[tuple[str, str], Any] = {}
 
 
 def table_of(model: Any) -> Table:
@@ -40,4 +43,16 @@ def insert_ignore(session: Session, model: Any, values: dict[str, Any]) -> bool:
             dialect_insert(session, table).on_conflict_do_nothing()
             .returning(literal_column("1"))
         )
-    return session.connection().execute(stmt, values).first() is not None
+    return bool(fastpath.run(session, stmt, values))
+
+
+def insert_ignore_returning(session: Session, model: Any, values: dict[str, Any]) -> Any:
+    """Insert a row unless it conflicts with a unique key; the new row's id, or None."""
+    table = table_of(model)
+    key = (session.get_bind().dialect.name, table.name)
+    stmt = _INSERT_IGNORE_RETURNING.get(key)
+    if stmt is None:
+        stmt = _INSERT_IGNORE_RETURNING[key] = (
+            dialect_insert(session, table).on_conflict_do_nothing().returning(table.c.id)
+        )
+    return fastpath.scalar(session, stmt, values)

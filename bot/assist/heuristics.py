@@ -8,6 +8,7 @@ are not questions, even in a help channel.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 
@@ -78,11 +79,17 @@ def urgency(text: str) -> str:
     return "normal"
 
 
+@functools.lru_cache(maxsize=16)
+def topic_index(topics: tuple[tuple[str, str], ...]) -> TopicIndex:
+    """The index for a vocabulary: it changes rarely, and building it costs more than tagging."""
+    return TopicIndex(dict(topics))
+
+
 def classify(text: str, topics: Mapping[str, str]) -> Classification:
     """The heuristic verdict, with topics tagged from `topics` (name -> keywords)."""
     return Classification(
         is_question=looks_like_question(text),
-        topics=tuple(TopicIndex(topics).tags(text)) if topics else (),
+        topics=tuple(topic_index(tuple(topics.items())).tags(text)) if topics else (),
         urgency=urgency(text),
         source="heuristic",
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from bot.context import Turn
 from bot.events import (
@@ -17,10 +17,15 @@ from bot.events import (
     UserRef,
 )
 from bot.router import Router
+from storage import fastpath
 from storage.models import Message, Reaction
 from storage.upsert import insert_ignore
 
 MAX_STORED_TEXT = 40_000  # longer texts are cut, never rejected
+MESSAGES = Message.__table__
+_STORED_ID = select(MESSAGES.c.id).where(  # built once: reactions look messages up constantly
+    MESSAGES.c.channel_id == bindparam("channel"), MESSAGES.c.external_id == bindparam("id")
+)
 
 
 def register(router: Router) -> None:
@@ -64,9 +69,7 @@ async def record_message(event: MessagePosted, turn: Turn) -> None:
 
 def stored_message_id(turn: Turn, ref: MessageRef) -> int | None:
     channel_id = turn.ctx.directory.channel_id(turn.session, turn.community_id, ref.channel)
-    return turn.session.execute(
-        select(Message.id).where(Message.channel_id == channel_id, Message.external_id == ref.id)
-    ).scalar_one_or_none()
+    return fastpath.scalar(turn.session, _STORED_ID, {"channel": channel_id, "id": ref.id})
 
 
 async def record_edit(event: MessageEdited, turn: Turn) -> None:

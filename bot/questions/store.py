@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Float, case, cast, delete, func, insert, or_, select, update
+from sqlalchemy import Float, bindparam, case, cast, delete, func, insert, or_, select, update
 from sqlmodel import Session
 
 from bot.assist import Classification
@@ -17,13 +18,51 @@ from bot.assist.similarity import idf, term_counts, terms
 from bot.community_config import CommunityConfig
 from bot.events import ChannelRef, UserRef
 from bot.questions.hours import add_working_time, zone
+from storage import fastpath
 from storage.questions_tables import ChampionTopic, FaqEntry, FaqTerm, Question, QuestionPing
-from storage.upsert import dialect_insert
+from storage.types import UTCDateTime
+from storage.upsert import insert_ignore_returning
 
 MAX_QUESTION_TEXT = 4000
 MAX_FAQ_TERMS = 300  # distinct terms indexed per FAQ entry
 OPEN_PING = ("pending", "taken")  # outcomes that count against a champion's capacity
 QUESTIONS = Question.__table__
+FAQ = FaqEntry.__table__
+
+# The event path's queries, built once: building a statement costs more than running it.
+_ROOTS = select(QUESTIONS.c.id, QUESTIONS.c.channel_external_id).where(
+    QUESTIONS.c.community_id == bindparam("community"),
+    QUESTIONS.c.message_external_id == bindparam("message"),
+)
+_CHAMPION_TOPICS = select(ChampionTopic.__table__.c.topic).where(
+    ChampionTopic.__table__.c.community_id == bindparam("community")
+).distinct()
+_ANSWER_RANK = select(FAQ.c.answer_rank).where(FAQ.c.question_id == bindparam("question"))
+_FAQ_ID = select(FAQ.c.id).where(FAQ.c.question_id == bindparam("question"))
+_LOAD = select(Question).where(Question.id == bindparam("question"))
+_NEW_FAQ = insert(FAQ).returning(FAQ.c.id)
+_UPDATE_FAQ = update(FAQ).where(FAQ.c.id == bindparam("faq"))
+_DROP_TERMS = delete(FaqTerm.__table__).where(FaqTerm.__table__.c.faq_id == bindparam("faq"))
+_ADD_TERMS = insert(FaqTerm.__table__)
+
+
+def _closing(by_reply: bool) -> Any:
+    """Close an open question; a reply is also its first response (unless one came before)."""
+    at = bindparam("closed_at", type_=UTCDateTime())
+    values: dict[str, Any] = {
+        "status": bindparam("new_status"), "next_step_at": None,
+        "answered_at": bindparam("answered_at_", type_=UTCDateTime()),
+        "answered_how": bindparam("how"), "answered_by": bindparam("by"),
+    }
+    if by_reply:
+        values.update(first_response_at=func.coalesce(QUESTIONS.c.first_response_at, at),
+                      first_responder=func.coalesce(QUESTIONS.c.first_responder, bindparam("by")))
+    return (update(QUESTIONS)
+            .where(QUESTIONS.c.id == bindparam("question"), QUESTIONS.c.status == "open")
+            .values(**values).returning(QUESTIONS.c.step, QUESTIONS.c.taken_by))
+
+
+_CLOSE = {by_reply: _closing(by_reply) for by_reply in (False, True)}
 
 
 @dataclass(frozen=True)
@@ -40,9 +79,7 @@ class Asked:
 def vocabulary(session: Session, config: CommunityConfig, community_id: int) -> dict[str, str]:
     """Topics to tag with: the configured ones (with their keywords) and every champion's."""
     topics = dict(config.questions.topics)
-    for (topic,) in session.execute(
-        select(ChampionTopic.topic).where(ChampionTopic.community_id == community_id).distinct()
-    ):
+    for (topic,) in fastpath.run(session, _CHAMPION_TOPICS, {"community": community_id}):
         topics.setdefault(topic, "")
     return topics
 
@@ -63,16 +100,14 @@ def record_question(
 ) -> int | None:
     """Insert the question once; None when it was recorded before (a redelivery)."""
     due = sla_due(config, asked.channel.name, asked.at, verdict.urgency)
-    # The table, not the model: a plain Core insert skips the ORM's bulk-insert machinery.
-    stmt = dialect_insert(session, QUESTIONS).values(
-        community_id=community_id, channel_external_id=asked.channel.id,
-        channel_name=asked.channel.name or "", message_external_id=asked.message_id,
-        asker_external_id=asked.asker.id, asker_name=asked.asker.name or "",
-        text=asked.text[:MAX_QUESTION_TEXT], topics=list(verdict.topics),
-        urgency=verdict.urgency, source=source, status="open", posted_at=asked.at,
-        sla_due_at=due, next_step_at=due, step=0,
-    ).on_conflict_do_nothing().returning(QUESTIONS.c.id)
-    return session.execute(stmt).scalar_one_or_none()
+    return insert_ignore_returning(session, QUESTIONS, {
+        "community_id": community_id, "channel_external_id": asked.channel.id,
+        "channel_name": asked.channel.name or "", "message_external_id": asked.message_id,
+        "asker_external_id": asked.asker.id, "asker_name": asked.asker.name or "",
+        "text": asked.text[:MAX_QUESTION_TEXT], "topics": list(verdict.topics),
+        "urgency": verdict.urgency, "source": source, "status": "open", "posted_at": asked.at,
+        "sla_due_at": due, "next_step_at": due, "step": 0,
+    })
 
 
 def find_by_message(
@@ -80,15 +115,14 @@ def find_by_message(
 ) -> Question | None:
     """The question whose root is `message_id`. Platforms disagree on whether a thread reply's
     channel is the parent or the thread itself, so the channel only breaks ties."""
-    rows = session.execute(
-        select(Question).where(
-            Question.community_id == community_id, Question.message_external_id == message_id
-        )
-    ).scalars().all()
-    for row in rows:
-        if row.channel_external_id == channel_id:
-            return row
-    return rows[0] if len(rows) == 1 else None
+    rows = fastpath.run(  # most messages are not questions: one cheap lookup
+        session, _ROOTS, {"community": community_id, "message": message_id}
+    )
+    chosen = next((row_id for row_id, channel in rows if channel == channel_id),
+                  rows[0][0] if len(rows) == 1 else None)
+    if chosen is None:
+        return None
+    return session.execute(_LOAD, {"question": chosen}).scalar_one()
 
 
 def get_question(session: Session, community_id: int, question_id: int) -> Question | None:
@@ -136,19 +170,11 @@ def close_question(
 ) -> list[QuestionPing]:
     """Answer (or dismiss) an open question and stop its chain; returns the pings that were
     still waiting for a champion, whose DMs should say so. A reply is also the first response."""
-    values: dict[str, object] = {
-        "status": status, "next_step_at": None,
-        "answered_at": at if status == "answered" else None, "answered_how": how,
-        "answered_by": by,
-    }
-    if how == "reply":
-        values.update(first_response_at=func.coalesce(QUESTIONS.c.first_response_at, at),
-                      first_responder=func.coalesce(QUESTIONS.c.first_responder, by))
-    chain = session.execute(
-        update(QUESTIONS).where(QUESTIONS.c.id == question.id, QUESTIONS.c.status == "open")
-        .values(**values).returning(QUESTIONS.c.step, QUESTIONS.c.taken_by)
-    ).first()
-    if chain is None or (chain.step == 0 and chain.taken_by is None):
+    chain = fastpath.run(session, _CLOSE[how == "reply"], {
+        "question": question.id, "new_status": status, "closed_at": at,
+        "answered_at_": at if status == "answered" else None, "how": how, "by": by,
+    })
+    if not chain or chain[0] == (0, None):
         return []  # not open, or nobody was ever asked: no pings to stop
     waiting = session.execute(
         select(QuestionPing).where(
@@ -253,9 +279,7 @@ class FaqHit:
 
 def answer_rank(session: Session, question_id: int | None) -> int | None:
     """The rank of the question's FAQ answer so far (None: no answer recorded yet)."""
-    return session.execute(
-        select(FaqEntry.answer_rank).where(FaqEntry.question_id == question_id)
-    ).scalar_one_or_none()
+    return fastpath.scalar(session, _ANSWER_RANK, {"question": question_id})
 
 
 def record_answer(
@@ -272,9 +296,9 @@ def record_answer(
         current = answer_rank(session, question.id)
     if current is not None and current >= rank:
         return False
-    existing = None if current is None else session.execute(
-        select(FaqEntry.id).where(FaqEntry.question_id == question.id)
-    ).first()
+    existing = None if current is None else fastpath.scalar(
+        session, _FAQ_ID, {"question": question.id}
+    )
     counts = term_counts(question.text, question.text, text)  # the question's words weigh double
     top = dict(counts.most_common(MAX_FAQ_TERMS))
     values = {
@@ -282,15 +306,16 @@ def record_answer(
         "answer_author_name": author.name or "", "answer_message_external_id": message_id,
         "answer_rank": rank, "doc_length": sum(top.values()), "updated_at": at,
     }
+    conn = session.connection()
     if existing is None:
-        faq_id = session.execute(insert(FaqEntry).values(
-            community_id=question.community_id, question_id=question.id, **values
-        ).returning(FaqEntry.id)).scalar_one()
+        faq_id = conn.execute(_NEW_FAQ, {
+            "community_id": question.community_id, "question_id": question.id, **values
+        }).scalar_one()
     else:
-        faq_id = existing.id
-        session.execute(update(FaqEntry).where(FaqEntry.id == faq_id).values(**values))
-        session.execute(delete(FaqTerm).where(FaqTerm.faq_id == faq_id))
-    session.execute(insert(FaqTerm), [
+        faq_id = existing
+        conn.execute(_UPDATE_FAQ, {"faq": faq_id, **values})
+        conn.execute(_DROP_TERMS, {"faq": faq_id})
+    conn.execute(_ADD_TERMS, [
         {"faq_id": faq_id, "term": term, "community_id": question.community_id, "occurrences": n}
         for term, n in top.items()
     ])

@@ -1,0 +1,89 @@
+"""The event path's hottest statements, run straight on the DB-API cursor.
+
+Every inbound event costs a few small statements (de-duplication, the message row, a lookup or
+two). Through `Connection.execute` each costs about 40 µs on SQLite, almost all of it
+SQLAlchemy's per-call machinery; the driver itself takes under 10. So statements built once
+(module constants) are compiled once per dialect and parameter set — SQL text, parameter order
+and each parameter's bind processor (UTC datetimes, JSON) — and then run on the session's own
+DB-API connection, inside its transaction.
+
+Results come back as plain tuples with no result processing: use this for statements that
+return ids, numbers and text only. A statement that needs defaults SQLAlchemy computes at
+execution time falls back to `Connection.execute`, with the same result shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.sql import ClauseElement
+from sqlmodel import Session
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    names: tuple[str, ...] | None  # parameter order for positional drivers (SQLite); else named
+    processors: dict[str, Callable[[Any], Any]]
+    fixed: dict[str, Any]  # values written into the statement (`status == "open"`)
+
+
+# Keyed by the statement's identity: only statements that live for the process belong here.
+_COMPILED: dict[tuple[int, str, tuple[str, ...]], _Compiled | None] = {}
+_HELD: list[ClauseElement] = []  # keeps each keyed statement alive, so its id() stays its own
+
+
+def _compile(session: Session, stmt: ClauseElement, keys: tuple[str, ...]) -> _Compiled | None:
+    dialect = session.get_bind().dialect
+    cache_key = (id(stmt), dialect.name, keys)
+    if cache_key in _COMPILED:
+        return _COMPILED[cache_key]
+    compiled: Any = stmt.compile(dialect=dialect, column_keys=list(keys))
+    fixed = {name: bind for name, bind in compiled.binds.items() if name not in keys}
+    found: _Compiled | None = None
+    if not (compiled.insert_prefetch or compiled.update_prefetch
+            or compiled.literal_execute_params or any(b.required for b in fixed.values())):
+        processors = {}
+        for name, bind in compiled.binds.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                processors[name] = processor
+        names = tuple(compiled.positiontup or ()) if compiled.positional else None
+        found = _Compiled(compiled.string, names, processors,
+                          {name: bind.effective_value for name, bind in fixed.items()})
+    _COMPILED[cache_key] = found
+    _HELD.append(stmt)
+    return found
+
+
+def run(session: Session, stmt: ClauseElement, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """Execute `stmt` (built once, not per call) with `params`; the rows it returns."""
+    compiled = _compile(session, stmt, tuple(params))
+    connection = session.connection()
+    if compiled is None:
+        result = connection.execute(stmt, dict(params))
+        return [tuple(row) for row in result] if result.returns_rows else []
+    if compiled.fixed:
+        params = {**compiled.fixed, **params}
+    processors = compiled.processors
+    values: Any
+    if compiled.names is not None:
+        values = [processors[name](params[name]) if name in processors else params[name]
+                  for name in compiled.names]
+    else:
+        values = {name: processors[name](value) if name in processors else value
+                  for name, value in params.items()}
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(compiled.sql, values)
+        return cursor.fetchall() if cursor.description else []
+    finally:
+        cursor.close()
+
+
+def scalar(session: Session, stmt: ClauseElement, params: Mapping[str, Any]) -> Any:
+    """The first column of the first row, or None when there is no row."""
+    rows = run(session, stmt, params)
+    return rows[0][0] if rows else None
