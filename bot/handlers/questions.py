@@ -89,26 +89,33 @@ async def on_message(event: MessagePosted, turn: Turn) -> None:
 
 
 async def track_reply(event: MessagePosted, turn: Turn) -> None:
+    """A reply in a question's thread: the first answers it; the best one becomes its FAQ
+    answer. The question row is loaded only when something is to be written."""
     root = event.message.thread_id or event.message.id
-    question = store.find_by_message(turn.session, turn.community_id,
-                                     event.message.channel.id, root)
-    if question is None or question.status not in ("open", "answered"):
+    state = store.thread_question(turn.session, turn.community_id, event.message.channel.id,
+                                  root)
+    if state is None or state.status not in ("open", "answered"):
         return
-    if event.author.id == question.asker_external_id:
+    if event.author.id == state.asker_external_id:
         return  # the asker's own follow-up
-    if question.status == "open":  # the first reply answers it and is its first response
+    question: Question | None = None
+    if state.status == "open":  # the first reply answers it and is its first response
+        question = store.load(turn.session, state.id)
         close_and_tell(turn.outbox, question, status="answered", at=event.at,
                        by=event.author.id, how="reply", why=answered_by_note(event.author))
-    elif question.first_response_at is None:  # marked answered before anyone replied
+    elif state.awaits_first_response:  # marked answered before anyone replied
+        question = store.load(turn.session, state.id)
         store.record_first_response(turn.session, question, event.at, event.author.id)
-    current = store.answer_rank(turn.session, question.id)
+    current = state.answer_rank
     if current is not None and current >= RANK_CHAMPION:
         return  # only an accepted reply (a ✅) can improve the FAQ answer now
     role = role_of(turn.session, turn.config, turn.community, turn.community_id, event.author)
+    rank = RANK_CHAMPION if role >= Role.CHAMPION else RANK_REPLY
+    if current is not None and current >= rank:
+        return
     store.record_answer(
-        turn.session, question, text=event.text, author=event.author,
-        message_id=event.message.id,
-        rank=RANK_CHAMPION if role >= Role.CHAMPION else RANK_REPLY, at=event.at,
+        turn.session, question or store.load(turn.session, state.id), text=event.text,
+        author=event.author, message_id=event.message.id, rank=rank, at=event.at,
         current=current,
     )
 

@@ -34,6 +34,14 @@ _ROOTS = select(QUESTIONS.c.id, QUESTIONS.c.channel_external_id).where(
     QUESTIONS.c.community_id == bindparam("community"),
     QUESTIONS.c.message_external_id == bindparam("message"),
 )
+_THREAD_STATE = (
+    select(QUESTIONS.c.id, QUESTIONS.c.channel_external_id, QUESTIONS.c.status,
+           QUESTIONS.c.asker_external_id, QUESTIONS.c.first_response_at.is_(None),
+           FAQ.c.answer_rank)
+    .outerjoin(FAQ, FAQ.c.question_id == QUESTIONS.c.id)
+    .where(QUESTIONS.c.community_id == bindparam("community"),
+           QUESTIONS.c.message_external_id == bindparam("message"))
+)
 _CHAMPION_TOPICS = select(ChampionTopic.__table__.c.topic).where(
     ChampionTopic.__table__.c.community_id == bindparam("community")
 ).distinct()
@@ -120,9 +128,37 @@ def find_by_message(
     )
     chosen = next((row_id for row_id, channel in rows if channel == channel_id),
                   rows[0][0] if len(rows) == 1 else None)
-    if chosen is None:
+    return None if chosen is None else load(session, chosen)
+
+
+@dataclass(frozen=True)
+class ThreadQuestion:
+    """What a reply needs to know about its thread's question, without loading the row."""
+
+    id: int
+    status: str
+    asker_external_id: str
+    awaits_first_response: bool
+    answer_rank: int | None  # the FAQ answer's rank so far; None: no answer recorded
+
+
+def thread_question(
+    session: Session, community_id: int, channel_id: str, message_id: str
+) -> ThreadQuestion | None:
+    """`find_by_message`'s choice, as a `ThreadQuestion`: replies are frequent, and most need
+    nothing written once their question has been answered."""
+    rows = fastpath.run(session, _THREAD_STATE,
+                        {"community": community_id, "message": message_id})
+    row = next((row for row in rows if row[1] == channel_id),
+               rows[0] if len(rows) == 1 else None)
+    if row is None:
         return None
-    return session.execute(_LOAD, {"question": chosen}).scalar_one()
+    question_id, _, status, asker, awaits, rank = row
+    return ThreadQuestion(question_id, status, asker, bool(awaits), rank)
+
+
+def load(session: Session, question_id: int) -> Question:
+    return session.execute(_LOAD, {"question": question_id}).scalar_one()
 
 
 def get_question(session: Session, community_id: int, question_id: int) -> Question | None:
