@@ -48,6 +48,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+DBAPI_CONNECTION = "dbapi_connection"
+
+
 class Store:
     """The database, shared by the router, the sender and the jobs of one process.
 
@@ -79,6 +82,9 @@ class Store:
     def session(self) -> Iterator[Session]:
         """A synchronous transaction, for code that owns the database (CLI, tests, bench)."""
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            # The transaction's driver connection, for `storage.fastpath`: one session, one
+            # transaction, one connection, so it is looked up once rather than per statement.
+            session.info[DBAPI_CONNECTION] = session.connection().connection.dbapi_connection
             yield session
 
     def dispose(self) -> None:

@@ -21,6 +21,8 @@ from typing import Any
 from sqlalchemy.sql import ClauseElement
 from sqlmodel import Session
 
+from storage.db import DBAPI_CONNECTION
+
 
 @dataclass(frozen=True)
 class _Compiled:
@@ -61,9 +63,8 @@ def _compile(session: Session, stmt: ClauseElement, keys: tuple[str, ...]) -> _C
 def run(session: Session, stmt: ClauseElement, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
     """Execute `stmt` (built once, not per call) with `params`; the rows it returns."""
     compiled = _compile(session, stmt, tuple(params))
-    connection = session.connection()
     if compiled is None:
-        result = connection.execute(stmt, dict(params))
+        result = session.connection().execute(stmt, dict(params))
         return [tuple(row) for row in result] if result.returns_rows else []
     if compiled.fixed:
         params = {**compiled.fixed, **params}
@@ -75,7 +76,11 @@ def run(session: Session, stmt: ClauseElement, params: Mapping[str, Any]) -> lis
     else:
         values = {name: processors[name](value) if name in processors else value
                   for name, value in params.items()}
-    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    dbapi = session.info.get(DBAPI_CONNECTION)
+    if dbapi is None or session.in_nested_transaction():
+        # Asking the session is what emits a pending SAVEPOINT: a savepoint must not be skipped.
+        dbapi = session.connection().connection.dbapi_connection
+    cursor = dbapi.cursor()
     try:
         cursor.execute(compiled.sql, values)
         return cursor.fetchall() if cursor.description else []

@@ -113,3 +113,18 @@ def test_statements_needing_computed_defaults_take_sqlalchemys_path(store: Store
     with store.session() as session:
         assert fastpath.run(session, add, {"label": "x"}) == [(1, "auto")]
         assert fastpath.run(session, add, {"label": "y", "made": "given"}) == [(2, "given")]
+
+
+def test_a_write_inside_a_rolled_back_savepoint_is_undone(store: Store) -> None:
+    community_id = _community(store)
+    with store.session() as session:
+        insert_ignore(session, QUESTIONS, _question(community_id, "kept"))
+        try:
+            with session.begin_nested():
+                insert_ignore(session, QUESTIONS, _question(community_id, "undone"))
+                raise RuntimeError("one handler failed")
+        except RuntimeError:
+            pass
+    with store.session() as session:
+        kept = session.execute(select(Question.message_external_id)).scalars().all()
+    assert kept == ["kept"]
