@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 64  # events committed together at most, when they arrive concurrently
+LINGER_TURNS = 8  # event-loop turns a batch waits for deliveries in flight, at most
+QUIET_TURNS = 2  # ... or until this many turns in a row bring none
 
 E = TypeVar("E", bound=Event)
 Handler = Callable[[Any, "Turn"], Awaitable[None]]
@@ -90,7 +92,7 @@ class Router:
         self._draining = True
         try:
             while self._queue:
-                await asyncio.sleep(0)  # let deliveries that are ready join this batch
+                await self._gather()
                 batch = self._queue[:MAX_BATCH]
                 del self._queue[:MAX_BATCH]
                 await self._run_batch(ctx, batch)
@@ -98,6 +100,18 @@ class Router:
             self._draining = False
             if self._queue:  # the drainer was cancelled: someone must finish the others' work
                 asyncio.get_running_loop().create_task(self._drain(ctx))
+
+    async def _gather(self) -> None:
+        """Let deliveries already on their way join the batch: each loop turn lets requests
+        in flight reach `dispatch`; stop at the first turn that brings none (or a full batch).
+        A commit costs far more than a few loop turns."""
+        idle = 0
+        for _ in range(LINGER_TURNS):
+            before = len(self._queue)
+            await asyncio.sleep(0)
+            idle = idle + 1 if len(self._queue) == before else 0
+            if idle == QUIET_TURNS or len(self._queue) >= MAX_BATCH:
+                return
 
     async def _run_batch(
         self, ctx: BotContext, batch: list[tuple[Event, asyncio.Future[DispatchResult]]]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any
 
@@ -22,6 +22,8 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_bolt.middleware.async_builtins import AsyncRequestVerification
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from sqlalchemy import select
 
@@ -144,21 +146,12 @@ class SlackAdapter:
     # --- listeners ----------------------------------------------------------------------------
 
     def _register(self) -> None:
-        self.app.use(self._screen)
+        self.app.use(ScreenUnroutable(self._reject))
         self.app.event(re.compile(".*"))(self._on_event)
         self.app.command("/community")(self._on_command)
         self.app.action(re.compile(".*"))(self._on_action)
         self.app.shortcut(re.compile(".*"))(self._on_shortcut)
         self.app.view(re.compile(".*"))(self._on_view)
-
-    async def _screen(self, body: dict[str, Any], next: Callable[[], Any]) -> BoltResponse | None:
-        """Ack what no listener could take, so Slack does not retry it as a failure."""
-        reason = translate.unroutable(body)
-        if reason is None:
-            await next()
-            return None
-        self._reject(body, reason)
-        return BoltResponse(status=200, body="")
 
     async def _on_event(self, body: dict[str, Any]) -> None:
         event = body.get("event") or {}
@@ -206,6 +199,25 @@ class SlackAdapter:
         log.warning("rejected a Slack %s payload %s: %s",
                     body.get("type") or body.get("command") or "?",
                     body.get("event_id") or event.get("type") or "", reason)
+
+
+class ScreenUnroutable(AsyncMiddleware):
+    """Ack what no listener could take, so Slack does not retry it as a failure. A middleware
+    class rather than a function: bolt calls it directly instead of inspecting a function's
+    signature on every request."""
+
+    def __init__(self, reject: Callable[[dict[str, Any], str], None]) -> None:
+        self._reject = reject
+
+    async def async_process(
+        self, *, req: AsyncBoltRequest, resp: BoltResponse,
+        next: Callable[[], Awaitable[BoltResponse]],
+    ) -> BoltResponse | None:
+        reason = translate.unroutable(req.body)
+        if reason is None:
+            return await next()
+        self._reject(req.body, reason)
+        return BoltResponse(status=200, body="")
 
 
 class QuietRequestVerification(AsyncRequestVerification):
