@@ -145,3 +145,33 @@ async def test_concurrent_deliveries_are_committed_together_and_a_failure_stays_
         texts = session.execute(select(Message.text)).scalars().all()
     assert sorted(texts) == sorted([f"message {i}" for i in range(30)] + ["poison"])
     assert router.stats.events == 31 and router.stats.duplicates == 1
+
+
+async def test_deliveries_a_few_loop_turns_apart_share_one_commit(
+    store: Store, config: CommunityConfig, clock: ManualClock
+) -> None:
+    """HTTP requests in flight reach the router a loop turn or two apart (parsing, signature
+    checks): a batch waits for them rather than committing each on its own."""
+    import asyncio
+
+    from bot.handlers import activity
+
+    router = Router()
+    activity.register(router)
+    ctx = make_ctx(store, config, clock, router)
+    batches: list[int] = []
+    run_together = router._run_together
+
+    async def counting(ctx: BotContext, batch: list[Event]) -> object:
+        batches.append(len(batch))
+        return await run_together(ctx, batch)
+
+    router._run_together = counting  # type: ignore[method-assign]
+
+    async def arrive(i: int) -> None:
+        for _ in range(i % 4):  # 0 to 3 loop turns late
+            await asyncio.sleep(0)
+        await router.dispatch(ctx, posted("ana", f"message {i}", clock.now()))
+
+    await asyncio.gather(*(arrive(i) for i in range(12)))
+    assert batches == [12]
