@@ -5,8 +5,16 @@ by `python -m bench`, not asserted here.)"""
 from __future__ import annotations
 
 import math
+import sqlite3
+from pathlib import Path
 
 from bench.join_burst import discord_burst, slack_burst
+from bench.pipeline import (
+    pipeline_events_per_second,
+    raw_sqlite_baseline,
+    raw_sqlite_minimal,
+    synthetic_events,
+)
 from bench.slack_overhead import measure
 
 
@@ -34,3 +42,13 @@ async def test_discord_join_burst_greets_every_newcomer_once_within_the_limits()
     assert outcome.lost == 0 and outcome.duplicates == 0
     assert math.isfinite(outcome.seconds) and outcome.minimum > 0
     assert outcome.rate_limited == 0  # paced by requests, not messages: no 429 at all
+
+
+def test_event_pipeline_and_its_baselines_run_on_sqlite(tmp_path: Path) -> None:
+    events = synthetic_events(300)
+    assert raw_sqlite_minimal(events, tmp_path / "minimal.db") > 0
+    assert raw_sqlite_baseline(events, tmp_path / "raw.db") > 0  # the bot's schema takes them
+    assert pipeline_events_per_second(events, f"sqlite:///{tmp_path / 'bot.db'}") > 0
+    with sqlite3.connect(tmp_path / "raw.db") as raw, sqlite3.connect(tmp_path / "bot.db") as bot:
+        query = "SELECT external_id, text, posted_at FROM messages ORDER BY external_id"
+        assert raw.execute(query).fetchall() == bot.execute(query).fetchall()
