@@ -155,7 +155,8 @@ class SlackAdapter:
 
     async def _on_event(self, body: dict[str, Any]) -> None:
         event = body.get("event") or {}
-        if event.get("type") == "team_join" and isinstance(event.get("user"), dict):
+        if event.get("type") in ("team_join", "user_change") \
+                and isinstance(event.get("user"), dict):
             self.directory.remember_user(event["user"])
         if event.get("type") == "member_joined_channel" and self._installation \
                 and event.get("user") == self._installation.bot_user_id:

@@ -25,6 +25,7 @@ from bot.events import (
     HomeOpened,
     InteractionRef,
     MemberJoined,
+    MemberLeft,
     MessageDeleted,
     MessageEdited,
     MessagePosted,
@@ -205,6 +206,18 @@ def team_join(event: Payload, ctx: Context) -> Event | None:
                         at=at_ts(event.get("event_ts"), ctx.now), user=user_ref(user))
 
 
+def user_change(event: Payload, ctx: Context) -> Event | None:
+    """A profile change. Slack has no "left" event: a deactivated account (`deleted: true`)
+    is how a member leaves a workspace. Other changes only refresh the adapter's name cache."""
+    user = event.get("user")
+    if not isinstance(user, Mapping):
+        raise Malformed("user_change without a user object")
+    if not user.get("deleted"):
+        return None
+    return MemberLeft(event_id=ctx.event_id, community=ctx.community,
+                      at=at_ts(event.get("event_ts"), ctx.now), user=user_ref(user))
+
+
 def member_joined_channel(event: Payload, ctx: Context) -> Event | None:
     user = str(require(event, "user"))
     if user == ctx.installation.bot_user_id:
@@ -303,6 +316,7 @@ def app_home_opened(event: Payload, ctx: Context) -> Event | None:
 
 EVENT_TRANSLATORS: dict[str, Callable[[Payload, Context], Event | None]] = {
     "team_join": team_join,
+    "user_change": user_change,
     "member_joined_channel": member_joined_channel,
     "message": message,
     "app_mention": app_mention,

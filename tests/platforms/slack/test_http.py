@@ -28,7 +28,7 @@ from bot.platforms.slack.translate import plain_text
 from bot.text import Text
 from storage import outbox as ob
 from storage.db import Store
-from storage.models import Message, ProcessedEvent, Reaction
+from storage.models import Member, Message, ProcessedEvent, Reaction
 from tests.events import command as console_command
 from tests.fakes.slack_server import FakeSlack, load_fixture
 from tests.platforms.slack.conftest import (
@@ -82,6 +82,20 @@ async def test_team_join_gets_a_dm_now_and_a_batched_welcome_post(
             f"Please give a warm welcome to <@{ALICE}> and <@{BOB}>! 👋 "
             "Say hi and tell us what you are working on."
         ]
+
+
+async def test_a_deactivated_account_is_recorded_as_having_left(slack: SlackBot) -> None:
+    await slack.deliver(slack.team_join(ALICE, "alice"))
+    deactivated = slack.team_join(ALICE, "alice")
+    deactivated["event"].update(type="user_change")
+    deactivated["event"]["user"]["deleted"] = True
+    assert (await slack.deliver(deactivated)).status == 200
+
+    with slack.ctx.store.session() as session:
+        left_at = session.execute(
+            select(Member.left_at).where(Member.external_id == ALICE)
+        ).scalar_one()
+    assert left_at is not None
 
 
 async def test_a_delivery_retried_three_times_greets_once(slack: SlackBot) -> None:

@@ -15,6 +15,7 @@ from bot.events import (
     FormSubmitted,
     HomeOpened,
     MemberJoined,
+    MemberLeft,
     MessageDeleted,
     MessageEdited,
     MessagePosted,
@@ -44,6 +45,20 @@ def test_team_join_is_a_member_joining_with_a_readable_name() -> None:
     assert joined.community.id == "T0FAKE0001" and joined.community.name == "Fake Community"
     assert (joined.user.id, joined.user.name, joined.user.is_bot) == ("U0ALICE001", "alice", False)
     assert joined.at == datetime.fromtimestamp(1700000050.0001, UTC)
+
+
+def test_a_deactivated_account_is_a_member_leaving_other_profile_changes_are_not_events(
+) -> None:
+    body = load_fixture("event_team_join")
+    body["event"]["type"] = "user_change"
+    assert translate.event_callback(body, BOT, NOW) is None  # a new display name, say
+    body["event"]["user"]["deleted"] = True
+    left = translate.event_callback(body, BOT, NOW)
+    assert isinstance(left, MemberLeft)
+    assert (left.user.id, left.user.name) == ("U0ALICE001", "alice")
+    body["event"]["user"] = "U0ALICE001"
+    with pytest.raises(Malformed):
+        translate.event_callback(body, BOT, NOW)
 
 
 def test_member_joined_channel_is_a_channel_join_except_the_bots_own() -> None:
