@@ -6,7 +6,9 @@ so the ratio is what the full statistics cost beyond touching the period at all.
 
 Synthetic data, seeded: 90 days of posts in 20 channels (a third of them replies in threads,
 some questions, a few bots and deleted messages), members posting on a long-tailed curve,
-reactions on a quarter of the posts. `python -m bench.stats [--full]`.
+reactions on a quarter of the posts, and the `questions` rows the question handlers would have
+kept for them (every top-level post in #help and those ending in "?", answered by the first
+reply from someone else). `python -m bench.stats [--full]`.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from bot.platforms.console.workspace import ConsoleWorkspace
 from storage import migrate
 from storage.db import Store, make_engine
 from storage.models import Channel, Community, Member, Message, Reaction
+from storage.questions_tables import Question
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SPAN = timedelta(days=90)
@@ -71,8 +74,10 @@ def seed(store: Store, messages: int, members: int, rng: random.Random) -> None:
         roots: dict[int, deque[str]] = {cid: deque(maxlen=40) for cid in channel_ids}
         step = SPAN / messages
         batch: list[dict[str, object]] = []
+        questions: dict[str, dict[str, object]] = {}
         for n in range(messages):
-            channel_id = channel_ids[min(int(rng.expovariate(0.25)), len(channel_ids) - 1)]
+            channel_index = min(int(rng.expovariate(0.25)), len(channel_ids) - 1)
+            channel_id = channel_ids[channel_index]
             reply = rng.random() < 0.35 and roots[channel_id]
             thread = rng.choice(roots[channel_id]) if reply else None
             words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 14)))
@@ -81,19 +86,31 @@ def seed(store: Store, messages: int, members: int, rng: random.Random) -> None:
             if not reply:
                 roots[channel_id].append(external_id)
             at = NOW - SPAN + step * n
+            # A long tail: a few members write most of the posts.
+            author = int(members * rng.random() ** 3)
+            body = words + ("?" if question else ".")
+            deleted_at = at + timedelta(hours=1) if n % 100 == 7 else None
             batch.append({
                 "community_id": community_id, "channel_id": channel_id,
                 "external_id": external_id, "thread_external_id": thread,
-                # A long tail: a few members write most of the posts.
-                "author_id": member_ids[int(members * rng.random() ** 3)],
-                "text": words + ("?" if question else "."), "posted_at": at,
-                "deleted_at": at + timedelta(hours=1) if n % 100 == 7 else None,
+                "author_id": member_ids[author], "text": body, "posted_at": at,
+                "deleted_at": deleted_at,
             })
+            if author % 500:  # bots' posts are neither questions nor answers
+                if thread is not None:
+                    _respond(questions.get(thread), f"U{author:06d}", at)
+                elif question or CHANNELS[channel_index] == "help":
+                    questions[external_id] = _question(
+                        community_id, CHANNELS[channel_index], external_id, f"U{author:06d}",
+                        body, at, deleted_at)
             if len(batch) == BATCH:
                 session.execute(insert(Message), batch)
                 batch = []
         if batch:
             session.execute(insert(Message), batch)
+        rows = [{k: v for k, v in q.items() if k != "deleted_at"} for q in questions.values()]
+        for start in range(0, len(rows), BATCH):
+            session.execute(insert(Question), rows[start:start + BATCH])
 
         first_message = session.execute(select(func.min(Message.id))).scalar_one()
         reactions = []
@@ -108,8 +125,45 @@ def seed(store: Store, messages: int, members: int, rng: random.Random) -> None:
                 reactions = []
         if reactions:
             session.execute(insert(Reaction).prefix_with(_ignore(session)), reactions)
+    # What autovacuum keeps up to date on PostgreSQL (the planner's statistics, and the
+    # visibility map that lets index-only scans skip the table), done now: the rows were
+    # inserted seconds ago, not over the 90 days they cover.
+    if store.engine.dialect.name == "postgresql":
+        autocommit = store.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        with autocommit as connection:  # VACUUM runs outside a transaction
+            connection.execute(text("VACUUM ANALYZE"))
+        return
     with store.engine.begin() as connection:
-        connection.execute(text("ANALYZE"))  # what autovacuum (PostgreSQL) keeps up to date
+        connection.execute(text("ANALYZE"))
+
+
+def _question(community_id: int, channel: str, message: str, asker: str, text: str,
+              at: datetime, deleted_at: datetime | None) -> dict[str, object]:
+    """The row `record_question` writes; open until `_respond` answers it."""
+    due = at + timedelta(hours=4)
+    return {
+        "community_id": community_id, "channel_external_id": channel, "channel_name": channel,
+        "message_external_id": message, "asker_external_id": asker, "asker_name": asker,
+        "text": text, "topics": [], "urgency": "normal",
+        "source": "help-channel" if channel == "help" else "heuristic",
+        "status": "open" if deleted_at is None else "deleted", "posted_at": at,
+        "sla_due_at": due, "next_step_at": due if deleted_at is None else None, "step": 0,
+        "first_response_at": None, "first_responder": None, "answered_at": None,
+        "answered_how": None, "answered_by": None,
+        "deleted_at": deleted_at,  # the message's, not a column: dropped before the insert
+    }
+
+
+def _respond(question: dict[str, object] | None, author: str, at: datetime) -> None:
+    """A reply in a question's thread: the first from someone else answers it (unless the
+    question was deleted before), as `track_reply` does."""
+    if question is None or author == question["asker_external_id"]:
+        return
+    deleted_at = question["deleted_at"]
+    if question["first_response_at"] is None and (deleted_at is None or at < deleted_at):
+        question.update(status="answered", next_step_at=None, first_response_at=at,
+                        first_responder=author, answered_at=at, answered_how="reply",
+                        answered_by=author)
 
 
 def _ignore(session: object) -> str:

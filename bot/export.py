@@ -93,14 +93,13 @@ def _round(value: Any) -> Any:
 
 
 def member_rows(
-    session: Session, community_id: int, period: Period, help_channels: list[str],
-    rules: LadderRules,
+    session: Session, community_id: int, period: Period, rules: LadderRules
 ) -> Iterator[dict[str, Any]]:
     """One row per member present at the period's end, streamed from one query."""
     rungs = member_rungs(community_id, period, rules)
     acts = activity(community_id, period, "export_acts")
-    firsts = first_responses(community_id, period, help_channels).subquery("export_firsts")
-    accepted = accepted_answers(community_id, period, help_channels)
+    firsts = first_responses(community_id, period).subquery("export_firsts")
+    accepted = accepted_answers(community_id, period)
     accepted_counts = select(accepted.c.answerer_id, func.count().label("accepted")) \
         .group_by(accepted.c.answerer_id).subquery("export_accepted")
     last_post = select(Message.author_id, func.max(Message.posted_at).label("at")) \
@@ -154,16 +153,15 @@ def export(
     """Write the export; returns the files written (none when JSON went to stdout)."""
     length = check_arguments(config, period_word, fmt)
     period = Period.ending((clock or SystemClock()).now(), length)
-    help_channels = list(config.channels.help)
     with store.session() as session:
         target = find_community(session, community)
         rules = LadderRules.from_config(config, target.platform)
-        figures = health(session, target.community_id, period, help_channels)
+        figures = health(session, target.community_id, period)
         metrics = list(metric_rows(figures))
         rungs = ladder(session, target.community_id, period, rules)
         metrics += [(f"ladder_{rung.name.lower()}", rungs.now[rung], rungs.before[rung])
                     for rung in Rung]
-        members = member_rows(session, target.community_id, period, help_channels, rules)
+        members = member_rows(session, target.community_id, period, rules)
         if fmt == "json":
             return _write_json(target, period, metrics, members, output, stdout)
         return _write_csv(metrics, members, output or Path("community-export.csv"))

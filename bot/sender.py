@@ -1,7 +1,8 @@
 """The outbox sender: drains due rows per platform, paced, retried, each sent once.
 
-Rows are claimed in id order and grouped into lanes (a channel, or a member's DMs); lanes run
-concurrently, each in order, behind the platform's global and per-channel token buckets.
+Rows are claimed round-robin across their lanes (a channel, or a member's DMs; see
+`storage.outbox.claim_due`); lanes run concurrently, each in order, behind the platform's
+global and per-channel token buckets.
 """
 
 from __future__ import annotations
@@ -59,17 +60,6 @@ class RetryPolicy:
     def backoff(self, attempts: int) -> float:
         delay = min(self.backoff_max, self.backoff_base * 2 ** max(0, attempts - 1))
         return delay * random.uniform(0.8, 1.2)
-
-
-def lane_of(row: OutboxMessage) -> str:
-    p = row.payload
-    if row.kind in ("dm", "home"):
-        return f"{row.kind}:" + p["user"]["id"]
-    if p.get("channel"):
-        return p["channel"]["id"]
-    if p.get("message"):
-        return p["message"]["channel"]["id"]
-    return row.kind
 
 
 def calls_for(chat: Chat, row: OutboxMessage) -> int:
@@ -169,14 +159,16 @@ class OutboxSender:
                 more_due = True
                 break
             async with self.store.transaction() as session:
+                # Lanes sending here take their later rows at their tail, in order.
+                own = {lane for (p, lane) in self._lanes if p == platform}
                 rows = ob.claim_due(session, platform, self.clock.now(), limit=self.batch,
-                                    lease=self.lease)
+                                    lease=self.lease, own_lanes=own)
             more_due |= len(rows) == self.batch  # probably: claim again when room frees
             for row in rows:
                 if row.id is None or row.id in self._held:
                     continue  # already queued here (its lease ran out while it waited)
                 self._held.add(row.id)
-                key = (platform, lane_of(row))
+                key = (platform, row.lane)
                 queue = self._lanes.get(key)
                 if queue is None:
                     queue = self._lanes[key] = deque()

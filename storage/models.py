@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -30,7 +30,10 @@ class Community(SQLModel, table=True):
 
 class Member(SQLModel, table=True):
     __tablename__ = "members"
-    __table_args__ = (UniqueConstraint("community_id", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("community_id", "external_id"),
+        Index("ix_members_community_bot", "community_id", "is_bot"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     community_id: int = Field(foreign_key="communities.id")
@@ -60,7 +63,13 @@ class Message(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("channel_id", "external_id"),
         Index("ix_messages_community_posted", "community_id", "posted_at"),
-        Index("ix_messages_author_posted", "author_id", "posted_at"),
+        # A member's posts in time order, with whether each is live: their first live post is
+        # read from the index alone.
+        Index("ix_messages_author_live", "author_id", "posted_at", "deleted_at"),
+        # The few deleted posts: nothing to write when a message is stored.
+        Index("ix_messages_deleted", "community_id", "posted_at",
+              sqlite_where=text("deleted_at IS NOT NULL"),
+              postgresql_where=text("deleted_at IS NOT NULL")),
         Index("ix_messages_thread", "channel_id", "thread_external_id"),
     )
 
@@ -78,10 +87,13 @@ class Message(SQLModel, table=True):
 
 class Reaction(SQLModel, table=True):
     __tablename__ = "reactions"
-    __table_args__ = (UniqueConstraint("message_id", "member_id", "emoji"),)
+    __table_args__ = (
+        UniqueConstraint("message_id", "member_id", "emoji"),  # also finds a post's reactions
+        Index("ix_reactions_reacted", "reacted_at", "message_id", "member_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    message_id: int = Field(foreign_key="messages.id", index=True)
+    message_id: int = Field(foreign_key="messages.id")
     member_id: int = Field(foreign_key="members.id")
     emoji: str = Field(max_length=64)
     reacted_at: datetime = when()
@@ -98,16 +110,20 @@ class ProcessedEvent(SQLModel, table=True):
 
 
 class OutboxMessage(SQLModel, table=True):
-    """Every outgoing call, stored before it is sent; `key` makes sending idempotent."""
+    """Every outgoing call, stored before it is sent; `key` makes sending idempotent. Rows of
+    one `lane` (a channel, or a member's DMs) are sent in id order."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    # The claim reads a platform's due rows and, per lane, those waiting or in flight; status
+    # first, so that the sent rows piling up behind are never scanned.
+    __table_args__ = (Index("ix_outbox_lane", "status", "platform", "lane", "next_attempt_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)
     platform: str = Field(max_length=16)
     community_id: int = Field(foreign_key="communities.id")
     kind: str = Field(max_length=16)  # post | dm | ephemeral | react | unreact | update | ...
+    lane: str = Field(max_length=200)  # see storage.outbox.lane_for
     payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     status: str = Field(default="pending", max_length=16)  # pending | sending | sent | failed
     attempts: int = 0

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Collection
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import JSON, String, bindparam, case, func, or_, select, update
 from sqlmodel import Session
 
 from bot.events import ChannelRef, InteractionRef, MessageRef, UserRef
 from bot.text import Text, as_text
+from storage import fastpath
 from storage.models import OutboxMessage
+from storage.types import UTCDateTime
 from storage.upsert import insert_ignore
 
 # --- (de)serialising references in payloads -------------------------------------------------
@@ -55,6 +58,21 @@ def load_interaction(data: dict[str, Any] | None) -> InteractionRef | None:
     return None if data is None else InteractionRef(**data)
 
 
+MAX_LANE = 200
+MEMBER_KINDS = ("dm", "home")  # sent to one member: each member's are a lane of their own
+
+
+def lane_for(kind: str, payload: dict[str, Any]) -> str:
+    """The ordering unit a row is sent in: a member's DMs (or home tab), else its channel (by
+    id, or by name for a channel named in the config), else its kind."""
+    if kind in MEMBER_KINDS:
+        return f"{kind}:{payload['user']['id']}"[:MAX_LANE]
+    channel = payload.get("channel") or (payload.get("message") or {}).get("channel")
+    if channel:
+        return (channel.get("id") or "#" + (channel.get("name") or ""))[:MAX_LANE]
+    return kind
+
+
 class Outbox:
     """Enqueue outgoing calls for one community inside the caller's transaction."""
 
@@ -67,13 +85,18 @@ class Outbox:
         self.now = now
         self.enqueued: list[str] = []
 
+    def _row(self, kind: str, payload: dict[str, Any], key: str) -> dict[str, Any]:
+        """The values of a new row, for `_add` here and for batched inserts."""
+        return {
+            "key": key, "platform": self.platform, "community_id": self.community_id,
+            "kind": kind, "lane": lane_for(kind, payload), "payload": payload,
+            "status": "pending", "attempts": 0, "created_at": self.now,
+            "next_attempt_at": self.now,
+        }
+
     def _add(self, kind: str, payload: dict[str, Any], key: str | None) -> bool:
         key = key or f"{kind}:{uuid.uuid4()}"
-        inserted = insert_ignore(self.session, OutboxMessage, {
-            "key": key, "platform": self.platform, "community_id": self.community_id,
-            "kind": kind, "payload": payload, "status": "pending", "attempts": 0,
-            "created_at": self.now, "next_attempt_at": self.now,
-        })
+        inserted = insert_ignore(self.session, OutboxMessage, self._row(kind, payload, key))
         if inserted:
             self.enqueued.append(key)
         return inserted
@@ -154,19 +177,81 @@ class Outbox:
 
 # --- the sender's side ------------------------------------------------------------------------
 
+_T = OutboxMessage.__table__  # type: ignore[attr-defined]
+
+
+def _due(platform: Any, now: Any) -> Any:
+    """Pending and due, or claimed by a sender whose lease ran out (it crashed); the platform
+    in each branch, so that each is one range of the claim index."""
+    t = _T.c
+    return or_((t.platform == platform) & (t.status == "pending") & (t.next_attempt_at <= now),
+               (t.platform == platform) & (t.status == "sending") & (t.lease_until < now))
+
+
+def _candidates() -> Any:
+    """Due rows in claim order, with the first in-flight row of their lane (or None).
+
+    A lane's rows behind a row that waits for its retry time are left out, so the lane stays
+    in order. The order is round-robin, by each row's turn in its queue: every channel is a
+    queue, and all members' lanes together are one, so a backlog of thousands of DMs neither
+    starves a channel post enqueued after it nor is starved by one busy channel."""
+    t, now, platform = _T.c, bindparam("now", type_=UTCDateTime()), bindparam("platform")
+    e = _T.alias("earlier")
+    # Lane lookups as scalar subqueries (one index seek per row), which no planner turns into
+    # a join that scans every waiting row for each due one.
+    first_waiting = select(func.min(e.c.id)).where(
+        e.c.status == "pending", e.c.platform == platform, e.c.lane == t.lane,
+        e.c.next_attempt_at > now,
+    ).scalar_subquery()
+    queue = case((or_(*(t.kind == kind for kind in MEMBER_KINDS)), ""), else_=t.lane)
+    ranked = (
+        select(t.id, t.lane,
+               func.row_number().over(partition_by=queue, order_by=t.id).label("turn"))
+        .where(_due(platform, now), func.coalesce(first_waiting, t.id) >= t.id)
+        .subquery()
+    )
+    r = ranked.c
+    in_flight = select(func.min(e.c.id)).where(
+        e.c.status == "sending", e.c.platform == platform, e.c.lane == r.lane,
+        e.c.lease_until >= now,
+    ).scalar_subquery()
+    return (select(r.id, r.lane, in_flight.label("in_flight"))
+            .order_by(r.turn, r.id).limit(bindparam("limit")))
+
+
+_CANDIDATES = _candidates()
+
 
 def claim_due(
-    session: Session, platform: str, now: datetime, *, limit: int, lease: timedelta
+    session: Session, platform: str, now: datetime, *, limit: int, lease: timedelta,
+    own_lanes: Collection[str] = (),
 ) -> list[OutboxMessage]:
-    """Take up to `limit` due rows, oldest first; other processes skip rows locked here."""
-    due = or_(
-        (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
-        (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now),
-    )
-    rows = session.exec(
-        select(OutboxMessage).where(OutboxMessage.platform == platform, due)
-        .order_by(OutboxMessage.id).limit(limit).with_for_update(skip_locked=True)
-    ).scalars().all()
+    """Take up to `limit` due rows, fairly across lanes (see `_candidates`), each lane's in
+    order; returned in the order they should go out.
+
+    A lane another sender is sending is left to it: its later rows would overtake the ones
+    it holds. Lanes in `own_lanes` are the caller's own, which it sends in order itself.
+    Other processes skip rows locked here; a lane with a row locked elsewhere stops there."""
+    candidates = session.execute(
+        _CANDIDATES, {"platform": platform, "now": now, "limit": limit}
+    ).all()
+    if not candidates:
+        return []
+    ids = [c.id for c in candidates]
+    locked = {row.id: row for row in session.execute(
+        select(OutboxMessage).where(OutboxMessage.id.in_(ids), _due(platform, now))
+        .with_for_update(skip_locked=True)
+    ).scalars()}
+    rows: list[OutboxMessage] = []
+    stopped: set[str] = set()
+    for row_id, lane, in_flight in candidates:  # each lane's in id order
+        row = locked.get(row_id)
+        if lane in stopped or row is None or (
+            in_flight is not None and in_flight < row_id and lane not in own_lanes
+        ):
+            stopped.add(lane)  # the rest of the lane waits for the row before it
+            continue
+        rows.append(row)
     if rows:
         session.execute(
             update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows]))
@@ -176,26 +261,36 @@ def claim_due(
         )
         for row in rows:
             row.attempts += 1
-    return list(rows)
+    return rows
+
+
+# Per-row updates of the sender's hot path: built once, run on the driver (storage.fastpath).
+_MARK_SENT = (
+    update(_T).where(_T.c.id == bindparam("row_id"), _T.c.status == "sending")
+    .values(status="sent", sent_at=bindparam("at", type_=UTCDateTime()), lease_until=None,
+            result=bindparam("sent_result", type_=JSON()), last_error=None)
+    .returning(_T.c.id)
+)
+_RESCHEDULE = update(_T).where(_T.c.id == bindparam("row_id")).values(
+    status="pending", next_attempt_at=bindparam("at", type_=UTCDateTime()), lease_until=None,
+    last_error=bindparam("error", type_=String()),
+)
+_MARK_FAILED = update(_T).where(_T.c.id == bindparam("row_id")).values(
+    status="failed", lease_until=None, last_error=bindparam("error", type_=String()),
+)
 
 
 def mark_sent(
     session: Session, row_id: int, now: datetime, result: dict[str, Any] | None
 ) -> bool:
-    done = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row_id, OutboxMessage.status == "sending")
-        .values(status="sent", sent_at=now, lease_until=None, result=result, last_error=None)
-    )
-    return done.rowcount == 1
+    """Record the row sent; False when it was not this sender's to finish (not 'sending')."""
+    done = fastpath.run(session, _MARK_SENT, {"row_id": row_id, "at": now, "sent_result": result})
+    return bool(done)
 
 
 def reschedule(session: Session, row_id: int, at: datetime, error: str | None) -> None:
-    session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == row_id)
-        .values(status="pending", next_attempt_at=at, lease_until=None,
-                last_error=error[:500] if error else None)
-    )
+    fastpath.run(session, _RESCHEDULE,
+                 {"row_id": row_id, "at": at, "error": error[:500] if error else None})
 
 
 def release(session: Session, row_ids: list[int], at: datetime) -> None:
@@ -209,10 +304,7 @@ def release(session: Session, row_ids: list[int], at: datetime) -> None:
 
 
 def mark_failed(session: Session, row_id: int, error: str) -> None:
-    session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == row_id)
-        .values(status="failed", lease_until=None, last_error=error[:500])
-    )
+    fastpath.run(session, _MARK_FAILED, {"row_id": row_id, "error": error[:500]})
 
 
 def release_all_leases(session: Session, platform: str, now: datetime) -> int:

@@ -31,6 +31,8 @@ def a_small_history(store: Store) -> None:
         h.member("bot", is_bot=True)
         question = h.post("ana", days_ago(2), "Where are the docs?", channel="help")
         h.reply("ben", question, days_ago(2, hours=-1), channel="help")
+        h.question("ana", question, days_ago(2), channel="help", responder="ben",
+                   responded=days_ago(2, hours=-1))
         h.post("ana", days_ago(9), "last week")
         h.post("bot", days_ago(1), "beep")
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot.chat import PermanentError, RateLimited, TransientError
 from bot.clock import ManualClock
-from bot.events import ChannelRef, MessageRef
+from bot.events import ChannelRef, MessageRef, UserRef
 from bot.pacing import Pace
 from bot.platforms.console.workspace import ConsoleWorkspace
 from bot.sender import OutboxSender, RetryPolicy
@@ -91,6 +91,46 @@ async def test_permanent_failure_is_given_up_and_the_lane_goes_on(
 
     assert texts(chat) == ["kept"]
     assert sender.stats.failed == 1 and chat.attempts == 2
+
+
+async def test_a_post_held_back_by_a_long_retry_after_is_not_overtaken_in_its_channel(
+    store: Store, clock: ManualClock
+) -> None:
+    chat = FlakyWorkspace([RateLimited(0.05)])
+    sender = OutboxSender(store, {"console": chat}, clock, retry=RetryPolicy(wait_in_place=0.01))
+    enqueue(store, clock, ("general", "first"), ("general", "second"))
+    await sender.drain()
+    assert texts(chat) == []  # "first" is stored until its Retry-After, "second" behind it
+
+    enqueue(store, clock, ("general", "third"), ("help", "elsewhere"))
+    await sender.drain()
+    assert texts(chat) == ["elsewhere"]  # only the other channel goes on
+
+    clock.advance(timedelta(seconds=1))
+    await sender.drain()
+    assert texts(chat) == ["elsewhere", "first", "second", "third"]
+    assert sender.stats.sent == 4 and chat.attempts == 5  # one refused, four delivered
+
+
+async def test_a_channel_post_enqueued_after_a_dm_backlog_goes_out_with_the_first_batch(
+    store: Store, clock: ManualClock
+) -> None:
+    """A burst's public welcome is not held back until every newcomer's DM was sent."""
+    chat = ConsoleWorkspace()
+    sender = OutboxSender(store, {"console": chat}, clock, batch=50)
+    with store.session() as session:
+        community_id = Directory().community_id(session, CONSOLE, clock.now())
+        outbox = Outbox(session, platform="console", community_id=community_id, now=clock.now())
+        for n in range(500):
+            outbox.dm(UserRef(id=f"newcomer{n}"), "welcome! here is how to start")
+        outbox.post(ChannelRef(id="welcome"), "please welcome our 500 newcomers")
+
+    await sender.send_due()  # one batch of 50
+
+    assert len(chat.messages) == 50
+    assert "please welcome our 500 newcomers" in texts(chat)
+    await sender.drain()
+    assert len(chat.messages) == 501 and sender.stats.sent == 501
 
 
 async def test_gives_up_after_max_attempts(store: Store, clock: ManualClock) -> None:

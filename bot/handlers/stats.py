@@ -67,7 +67,7 @@ def _ago(now: datetime, then: datetime) -> str:
 
 async def show_stats(call: CommandCall, turn: Turn) -> str:
     period = _period(call, turn)
-    figures = health(turn.session, turn.community_id, period, turn.config.channels.help)
+    figures = health(turn.session, turn.community_id, period)
     title = report.period_title(figures, _zone(turn))
     return "\n".join([f"Community health: {title}", *report.health_lines(figures)])
 
@@ -96,7 +96,6 @@ async def show_member(call: CommandCall, turn: Turn) -> Text:
                                            ladder_rules(turn),
                                            target.member_id)
     helped = next(iter(people.most_helpful(session, community_id, period,
-                                           turn.config.channels.help,
                                            member_id=target.member_id)), None)
     role = role_of(session, turn.config, turn.community, community_id, target.user)
     first, accepted = (helped.first_responses, helped.accepted) if helped else (0, 0)
@@ -119,7 +118,8 @@ async def show_trending(call: CommandCall, turn: Turn) -> Text:
     session, community_id = turn.session, turn.community_id
     length = describe_length(period.length)
     text = Text((f"Trending channels, last {length} (posts against the {length} before):",))
-    trends = people.trending_channels(session, community_id, period)
+    activity = people.channel_trends(session, community_id, period)
+    trends = people.trending_channels(activity)
     for trend in trends:
         text += Text(("\n• ", ChannelRef(id=trend.external_id, name=trend.name),
                       f" {plural(trend.posts, 'post')} "
@@ -130,7 +130,7 @@ async def show_trending(call: CommandCall, turn: Turn) -> Text:
     topics = trending_topics(session, community_id, period)
     text += "\nTrending topics: " + (", ".join(
         f"{t.word} ({plural(t.count, 'post')}, was {t.previous})" for t in topics) or "none yet")
-    quiet = people.quiet_channels(session, community_id, period)
+    quiet = people.quiet_channels(activity)
     text += "\nChannels going quiet: "
     if not quiet:
         text += "none."
@@ -182,7 +182,7 @@ async def show_ladder(call: CommandCall, turn: Turn) -> Text:
         for index, climber in enumerate(result.climbers):
             text += Text((", " if index else "", UserRef(climber.external_id, climber.name),
                           f" ({climber.before.label} → {climber.now.label})"))
-    helpers = people.most_helpful(session, community_id, period, turn.config.channels.help)
+    helpers = people.most_helpful(session, community_id, period)
     text += "\nMost helpful: "
     if not helpers:
         text += "nobody answered a question yet."
@@ -190,8 +190,7 @@ async def show_ladder(call: CommandCall, turn: Turn) -> Text:
         text += Text((", " if index else "", _user(helper.person),
                       f" ({plural(helper.first_responses, 'first response')}, "
                       f"{helper.accepted} accepted)"))
-    pick = people.user_of_the_month(session, community_id, including(turn.now),
-                                    turn.config.channels.help)
+    pick = people.user_of_the_month(session, community_id, including(turn.now))
     if pick is not None:
         text += Text(("\nUser of the month suggestion: ", _user(pick.person),
                       " (most helpful of the last 30 days)"))

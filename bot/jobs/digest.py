@@ -64,29 +64,29 @@ def collect(
     monthly: bool, with_texts: bool,
 ) -> DigestData:
     zone = ZoneInfo(config.community.timezone)
-    help_channels = config.channels.help
     metrics = config.metrics
     texts: list[str] = []
     if with_texts:
         texts = list(session.execute(
-            select(Message.text).join(Member, Member.id == Message.author_id)
+            select(Message.text)
             .where(counted_posts(community_id, period.start, period.end))
             .order_by(Message.posted_at.desc()).limit(SUMMARY_SAMPLE)
         ).scalars())
+    trends = people.channel_trends(session, community_id, period)
     return DigestData(
         period=period,
-        health=health(session, community_id, period, help_channels),
-        days=daily(session, community_id, period, help_channels, zone),
-        helpers=people.most_helpful(session, community_id, period, help_channels, limit=3),
-        user_of_the_month=people.user_of_the_month(session, community_id, period.end,
-                                                   help_channels) if monthly else None,
+        health=health(session, community_id, period),
+        days=daily(session, community_id, period, zone),
+        helpers=people.most_helpful(session, community_id, period, limit=3),
+        user_of_the_month=people.user_of_the_month(session, community_id, period.end)
+        if monthly else None,
         at_risk=people.at_risk(session, community_id, period.end,
                                silent_days=metrics.at_risk_silent_days,
                                min_posts=metrics.at_risk_min_posts, limit=NAMES),
         newcomers=people.silent_newcomers(session, community_id, period.end,
                                           days=metrics.newcomer_days, limit=NAMES),
-        channels=people.trending_channels(session, community_id, period, limit=3),
-        quiet=people.quiet_channels(session, community_id, period, limit=3),
+        channels=people.trending_channels(trends, limit=3),
+        quiet=people.quiet_channels(trends, limit=3),
         topics=trending_topics(session, community_id, period, limit=6),
         texts=texts,
     )

@@ -57,11 +57,7 @@ class BatchedOutbox(Outbox):
 
     def _add(self, kind: str, payload: dict[str, Any], key: str | None) -> bool:
         assert key is not None, "sweep messages always have a key"
-        self.rows.append({
-            "key": key, "platform": self.platform, "community_id": self.community_id,
-            "kind": kind, "payload": payload, "status": "pending", "attempts": 0,
-            "created_at": self.now, "next_attempt_at": self.now,
-        })
+        self.rows.append(self._row(kind, payload, key))
         self.enqueued.append(key)
         return True
 

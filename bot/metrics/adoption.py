@@ -8,14 +8,17 @@ period) with how many of them have posted since.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, select
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy import case, func, select
 from sqlmodel import Session
 
 from bot.metrics.periods import Period
-from bot.metrics.sql import Participants, counts, participants, present_members
+from bot.metrics.sql import counts, present_at, within
+from bot.metrics.tally import Tally, tallies
 from storage.models import Member, Message
 
 
@@ -44,34 +47,59 @@ class Adoption:
         return self.share(self.readers)
 
 
-def adoption(
-    session: Session, community_id: int, period: Period, who: Participants | None = None
-) -> Adoption:
-    """`who` took part in the period, when the caller has counted them already."""
-    who = who or participants(session, community_id, period.start, period.end)
-    present = present_members(community_id, period.end)
-    count = select(func.count()).select_from(Member)
-    members = _count(session, count.where(present))
-    readers = _count(session, count.where(present, ~_ever_posted(period)))
-    joined_in_period = and_(
-        Member.community_id == community_id, counts(),
-        Member.joined_at >= period.start, Member.joined_at < period.end,
+def adoptions(
+    session: Session, community_id: int, periods: Sequence[Period],
+    counted: Sequence[Tally] | None = None,
+) -> list[Adoption]:
+    """Each period's adoption, in the order given; `counted` are the periods' tallies, when
+    the caller has them already. One pass over the members serves every period."""
+    counted = counted or tallies(session, community_id, periods)
+    ends = sorted({period.end for period in periods})
+    groups = _member_groups(community_id, periods, ends)
+    columns: list[Any] = []
+    for index, period in enumerate(periods):
+        present, joined = groups.c[f"present{index}"] == 1, groups.c[f"joined{index}"] == 1
+        posted = groups.c.posted_by <= ends.index(period.end)
+        columns += [
+            func.sum(groups.c.n).filter(present), func.sum(groups.c.n).filter(present & ~posted),
+            func.sum(groups.c.n).filter(joined), func.sum(groups.c.n).filter(joined & posted),
+        ]
+    row = session.execute(select(*columns)).one()
+    figures = []
+    for index, tally in enumerate(counted):
+        members, readers, newcomers, newcomers_posted = (int(v or 0)
+                                                         for v in row[index * 4:index * 4 + 4])
+        figures.append(Adoption(members, tally.active_present, tally.contributors_present,
+                                readers, newcomers, newcomers_posted))
+    return figures
+
+
+def adoption(session: Session, community_id: int, period: Period) -> Adoption:
+    return adoptions(session, community_id, [period])[0]
+
+
+def _member_groups(community_id: int, periods: Sequence[Period], ends: list[datetime]) -> Any:
+    """The community's people counted by (present at each period's end, joined in each
+    period, `posted_by`): the index in `ends` of the first end their first live post came
+    before (`len(ends)` when none did). Grouped in SQL, so each member's first post is looked
+    up once (one index seek on `ix_messages_author_live`) whatever the figures read."""
+    first_post = (
+        select(case(*[(Message.posted_at < end, index) for index, end in enumerate(ends)],
+                    else_=len(ends)))
+        .where(Message.author_id == Member.id, Message.deleted_at.is_(None))
+        .order_by(Message.posted_at).limit(1)
+        .correlate(Member).scalar_subquery()
     )
-    newcomers, newcomers_posted = session.execute(
-        select(func.count(), func.count().filter(_ever_posted(period)))
-        .select_from(Member).where(joined_in_period)
-    ).one()
-    return Adoption(members, who.active_present, who.contributors_present, readers,
-                    int(newcomers), int(newcomers_posted))
-
-
-def _ever_posted(period: Period) -> ColumnElement[bool]:
-    """The member has a live post before the period's end (`ix_messages_author_posted`)."""
-    return exists().where(
-        Message.author_id == Member.id, Message.posted_at < period.end,
-        Message.deleted_at.is_(None),
+    keys = [
+        *[case((present_at(period.end), 1), else_=0).label(f"present{index}")
+          for index, period in enumerate(periods)],
+        *[case((within(Member.joined_at, period), 1), else_=0).label(f"joined{index}")
+          for index, period in enumerate(periods)],
+        func.coalesce(first_post, len(ends)).label("posted_by"),
+    ]
+    return (
+        select(*keys, func.count().label("n"))
+        .where(Member.community_id == community_id, counts())
+        .group_by(*keys)
+        .subquery("member_groups")
     )
-
-
-def _count(session: Session, statement: Select[tuple[int]]) -> int:
-    return int(session.execute(statement).scalar_one())

@@ -12,13 +12,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from bot.metrics.periods import Period
 from bot.metrics.questions import QuestionFigures, question_figures
-from bot.metrics.sql import Participants, counted_posts, counts, participants, starts_thread
-from storage.models import Member, Message, Reaction
+from bot.metrics.sql import (
+    counted_posts,
+    people_only,
+    span,
+    starts_thread,
+    unindexed_on_sqlite,
+    which_period,
+)
+from bot.metrics.tally import Tally, tallies
+from storage.models import Message
 
 
 @dataclass(frozen=True)
@@ -49,65 +57,53 @@ class Engagement:
         return self.reactions / self.posts if self.posts else None
 
 
-def engagement(
-    session: Session, community_id: int, period: Period, help_channels: Sequence[str],
-    who: Participants | None = None,
-) -> Engagement:
-    """`who` took part in the period, when the caller has counted them already."""
-    who = who or participants(session, community_id, period.start, period.end)
-    in_period = counted_posts(community_id, period.start, period.end)
-    posts, threads = session.execute(
-        select(func.count(), func.coalesce(func.sum(case((starts_thread(), 1), else_=0)), 0))
-        .join(Member, Member.id == Message.author_id).where(in_period)
-    ).one()
-    threads_with_replies, replies = _thread_replies(session, community_id, period)
-    reactor = Member.__table__.alias("reactor")
-    reactions = session.execute(
-        select(func.count(Reaction.id))
-        .join(Message, Message.id == Reaction.message_id)
-        .join(Member, Member.id == Message.author_id)
-        .join(reactor, reactor.c.id == Reaction.member_id)
-        .where(in_period, counts(reactor.c))
-    ).scalar_one()
-    return Engagement(
-        active_members=who.active, contributors=who.contributors, posts=int(posts),
-        threads=int(threads), threads_with_replies=threads_with_replies, replies=replies,
-        reactions=int(reactions),
-        questions=question_figures(session, community_id, period, help_channels),
-    )
+def engagements(
+    session: Session, community_id: int, periods: Sequence[Period],
+    counted: Sequence[Tally] | None = None,
+) -> list[Engagement]:
+    """Each period's engagement, in the order given; `counted` are the periods' tallies, when
+    the caller has them already."""
+    counted = counted or tallies(session, community_id, periods)
+    threads = thread_replies(session, community_id, periods)
+    questions = question_figures(session, community_id, periods)
+    return [
+        Engagement(
+            active_members=tally.active, contributors=tally.contributors, posts=tally.posts,
+            threads=tally.threads, threads_with_replies=with_replies, replies=replies,
+            reactions=tally.reactions, questions=asked,
+        )
+        for tally, (with_replies, replies), asked in zip(counted, threads, questions, strict=True)
+    ]
 
 
-def _thread_replies(session: Session, community_id: int, period: Period) -> tuple[int, int]:
-    """(threads started in the period with a reply, replies in them): per thread, one EXISTS
-    and one correlated count on `ix_messages_thread`, rather than a join the planner may turn
-    into a scan."""
+def engagement(session: Session, community_id: int, period: Period) -> Engagement:
+    return engagements(session, community_id, [period])[0]
+
+
+def thread_replies(
+    session: Session, community_id: int, periods: Sequence[Period]
+) -> list[tuple[int, int]]:
+    """(threads started in the period with a reply, replies in them) per period: the roots of
+    the periods joined to their replies (`ix_messages_thread`) in one statement."""
+    outer = span(periods)
     root = Message.__table__.alias("root")
-    author = Member.__table__.alias("root_author")
     reply = Message.__table__.alias("reply")
-    replier = Member.__table__.alias("replier")
-    in_thread = (
-        (reply.c.channel_id == root.c.channel_id)
-        & (reply.c.thread_external_id == root.c.external_id)
-        & reply.c.deleted_at.is_(None) & counts(replier.c)
-    )
-    replies = (
-        select(func.count()).select_from(reply)
-        .join(replier, replier.c.id == reply.c.author_id).where(in_thread)
-        .correlate(root).scalar_subquery()
-    )
-    # EXISTS for "has a reply", so no planner evaluates the count twice per thread.
-    answered = select(reply.c.id).join(replier, replier.c.id == reply.c.author_id) \
-        .where(in_thread).correlate(root).exists()
-    per_thread = (
-        select(case((answered, 1), else_=0).label("answered"), replies.label("replies"))
-        .select_from(root).join(author, author.c.id == root.c.author_id)
-        .where(counted_posts(community_id, period.start, period.end,
-                             message=root.c, member=author.c),
-               starts_thread(root.c))
-        .subquery("per_thread")
-    )
-    with_replies, replies_total = session.execute(select(
-        func.coalesce(func.sum(per_thread.c.answered), 0),
-        func.coalesce(func.sum(per_thread.c.replies), 0),
-    )).one()
-    return int(with_replies), int(replies_total)
+    index = which_period(root.c.posted_at, periods)
+    rows = session.execute(
+        select(index, func.count(func.distinct(root.c.id)), func.count())
+        .select_from(root)
+        .join(reply, (reply.c.channel_id == root.c.channel_id)
+              & (reply.c.thread_external_id == root.c.external_id))
+        .where(
+            counted_posts(community_id, outer.start, outer.end, message=root.c),
+            starts_thread(root.c),
+            reply.c.deleted_at.is_(None), people_only(reply.c.author_id, community_id),
+            # Replies come after their roots: PostgreSQL reads them by this range for a hash
+            # join; SQLite looks each root's up in `ix_messages_thread` instead.
+            unindexed_on_sqlite(reply.c.community_id) == community_id,
+            unindexed_on_sqlite(reply.c.posted_at) >= outer.start,
+        )
+        .group_by(index)
+    ).all()
+    found = {row[0]: (int(row[1]), int(row[2])) for row in rows}
+    return [found.get(i, (0, 0)) for i in range(len(periods))]

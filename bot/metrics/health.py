@@ -3,7 +3,6 @@ the weekly digest and the export read."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,12 +11,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, union
 from sqlmodel import Session
 
-from bot.metrics.adoption import Adoption, adoption
-from bot.metrics.engagement import Engagement, engagement
+from bot.metrics.adoption import Adoption, adoptions
+from bot.metrics.engagement import Engagement, engagements
 from bot.metrics.periods import Period
-from bot.metrics.questions import question_threads, response_seconds
-from bot.metrics.sql import counted_posts, day_bucket, participants, percentiles, reactions_in
-from storage.models import Member, Message
+from bot.metrics.questions import asked_in, response_seconds
+from bot.metrics.sql import counted_posts, day_bucket, percentiles, reactions_in
+from bot.metrics.tally import tallies
+from storage.models import Message
 
 
 @dataclass(frozen=True)
@@ -33,19 +33,16 @@ class Health:
     before: Snapshot
 
 
-def snapshot(
-    session: Session, community_id: int, period: Period, help_channels: Sequence[str]
-) -> Snapshot:
-    who = participants(session, community_id, period.start, period.end)
-    return Snapshot(period, engagement(session, community_id, period, help_channels, who),
-                    adoption(session, community_id, period, who))
-
-
-def health(
-    session: Session, community_id: int, period: Period, help_channels: Sequence[str]
-) -> Health:
-    return Health(snapshot(session, community_id, period, help_channels),
-                  snapshot(session, community_id, period.previous, help_channels))
+def health(session: Session, community_id: int, period: Period) -> Health:
+    """The period and the one before it, each statement covering both."""
+    periods = [period, period.previous]
+    counted = tallies(session, community_id, periods)
+    now, before = (
+        Snapshot(p, e, a) for p, e, a in zip(
+            periods, engagements(session, community_id, periods, counted),
+            adoptions(session, community_id, periods, counted), strict=True)
+    )
+    return Health(now, before)
 
 
 @dataclass(frozen=True)
@@ -58,32 +55,26 @@ class Day:
     median_response_seconds: float | None
 
 
-def daily(
-    session: Session, community_id: int, period: Period, help_channels: Sequence[str],
-    zone: ZoneInfo,
-) -> list[Day]:
+def daily(session: Session, community_id: int, period: Period, zone: ZoneInfo) -> list[Day]:
     """The period day by day in the community's time zone: one GROUP BY per series."""
     bounds = period.local_days(zone)
     size = len(bounds) - 1
     in_period = counted_posts(community_id, period.start, period.end)
-    posted = (
-        select(Message.author_id.label("member_id"),
-               day_bucket(Message.posted_at, bounds).label("day"))
-        .join(Member, Member.id == Message.author_id).where(in_period)
-    )
+    posted = select(Message.author_id.label("member_id"),
+                    day_bucket(Message.posted_at, bounds).label("day")).where(in_period)
     posts = _count_by_day(session, posted.subquery("posted"))
     reactors = reactions_in(community_id, period.start, period.end).subquery("reactors")
     acts = union(posted, select(reactors.c.member_id, day_bucket(reactors.c.reacted_at, bounds)))
     active = _count_by_day(session, acts.subquery("acts"))  # UNION: one per member and day
 
-    questions = question_threads(community_id, period, help_channels)
+    questions = asked_in(community_id, period.start, period.end)
     asked_on = select(
         day_bucket(questions.c.asked_at, bounds).label("day"),
-        questions.c.first_response_at, response_seconds(questions).label("seconds"),
+        questions.c.answered_at, response_seconds(questions).label("seconds"),
     ).subquery("asked_on")
     asked, answered = {}, {}
     for index, total, done in session.execute(
-        select(asked_on.c.day, func.count(), func.count(asked_on.c.first_response_at))
+        select(asked_on.c.day, func.count(), func.count(asked_on.c.answered_at))
         .group_by(asked_on.c.day)
     ):
         asked[index], answered[index] = total, done

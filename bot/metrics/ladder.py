@@ -76,7 +76,6 @@ class Ladder:
 
 def activity(community_id: int, period: Period, name: str) -> Any:
     """Per member: posts, threads started, replies in others' threads, reactions given."""
-    author = Member.__table__.alias(f"{name}_author")
     root = Message.__table__.alias(f"{name}_root")
     replied_to_other = (root.c.author_id.is_not(None)) & (root.c.author_id != Message.author_id)
     posts = (
@@ -86,10 +85,9 @@ def activity(community_id: int, period: Period, name: str) -> Any:
             func.sum(case((replied_to_other, 1), else_=0)).label("replies"),
             literal(0).label("reactions"),
         )
-        .join(author, author.c.id == Message.author_id)
         .outerjoin(root, (root.c.channel_id == Message.channel_id)
                    & (root.c.external_id == Message.thread_external_id))
-        .where(counted_posts(community_id, period.start, period.end, member=author.c))
+        .where(counted_posts(community_id, period.start, period.end))
         .group_by(Message.author_id)
     )
     given = reactions_in(community_id, period.start, period.end).subquery(f"{name}_given")

@@ -3,7 +3,6 @@ trending channels, channels going quiet, the most helpful members, a user of the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -76,20 +75,19 @@ def at_risk(
     per_author = (
         select(Message.author_id, func.count().label("posts"),
                func.max(Message.posted_at).label("last_post_at"))
-        .join(Member, Member.id == Message.author_id)
         .where(counted_posts(community_id, as_of - ACTIVE_WINDOW, as_of))
         .group_by(Message.author_id)
         .having(func.count() >= min_posts, func.max(Message.posted_at) < cutoff)
         .subquery("quiet")
     )
-    base = select(Member.id.label("member_id"), Member.external_id, Member.display_name,
-                  per_author.c.posts, per_author.c.last_post_at) \
-        .join(per_author, per_author.c.author_id == Member.id) \
+    rows = session.execute(  # one pass: the total rides along with the first rows
+        select(Member.id.label("member_id"), Member.external_id, Member.display_name,
+               per_author.c.posts, per_author.c.last_post_at, func.count().over().label("total"))
+        .join(per_author, per_author.c.author_id == Member.id)
         .where(present_members(community_id, as_of))
-    total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-    rows = session.execute(
-        base.order_by(per_author.c.posts.desc(), Member.id).limit(limit)
+        .order_by(per_author.c.posts.desc(), Member.id).limit(limit)
     ).all()
+    total = rows[0].total if rows else 0
     return int(total), [AtRisk(_person(r), int(r.posts), r.last_post_at) for r in rows]
 
 
@@ -111,67 +109,53 @@ def silent_newcomers(
     return int(total), [Newcomer(_person(r), r.joined_at) for r in rows]
 
 
-def _channel_activity(community_id: int, period: Period) -> Any:
+def channel_trends(session: Session, community_id: int, period: Period) -> list[ChannelTrend]:
+    """Every public channel with posts in the period or the one before: one pass over their
+    posts, counted per channel (a community has tens of channels, not thousands)."""
     now = Message.posted_at >= period.start
-    return (
+    per_channel = (
         select(
-            Channel.id.label("channel_id"), Channel.external_id, Channel.name,
-            func.sum(case((now, 1), else_=0)).label("posts"),
+            Message.channel_id, func.sum(case((now, 1), else_=0)).label("posts"),
             func.sum(case((now, 0), else_=1)).label("previous_posts"),
             func.count(func.distinct(case((now, Message.author_id)))).label("posters"),
         )
-        .join(Message, Message.channel_id == Channel.id)
-        .join(Member, Member.id == Message.author_id)
-        .where(counted_posts(community_id, period.previous.start, period.end),
-               Channel.is_private.is_(False))
-        .group_by(Channel.id, Channel.external_id, Channel.name)
+        .where(counted_posts(community_id, period.previous.start, period.end))
+        .group_by(Message.channel_id)
+        .subquery("per_channel")
     )
-
-
-def _trend(row: Any) -> ChannelTrend:
-    return ChannelTrend(row.channel_id, row.external_id, row.name, int(row.posts),
-                        int(row.previous_posts), int(row.posters))
-
-
-def trending_channels(
-    session: Session, community_id: int, period: Period, *, limit: int = 5
-) -> list[ChannelTrend]:
-    """Public channels with posts in the period, those that grew most since the previous
-    period first, then the busiest."""
-    activity = _channel_activity(community_id, period).subquery("channel_activity")
     rows = session.execute(
-        select(activity).where(activity.c.posts > 0)
-        .order_by((activity.c.posts - activity.c.previous_posts).desc(), activity.c.posts.desc(),
-                  activity.c.name)
-        .limit(limit)
+        select(Channel.id, Channel.external_id, Channel.name, per_channel.c.posts,
+               per_channel.c.previous_posts, per_channel.c.posters)
+        .join(per_channel, per_channel.c.channel_id == Channel.id)
+        .where(Channel.is_private.is_(False))
     ).all()
-    return [_trend(r) for r in rows]
+    return [ChannelTrend(row.id, row.external_id, row.name, int(row.posts),
+                         int(row.previous_posts), int(row.posters)) for row in rows]
 
 
-def quiet_channels(
-    session: Session, community_id: int, period: Period, *, limit: int = 5
-) -> list[ChannelTrend]:
-    """Public channels at risk of going quiet: at least half their posts lost since the
-    previous period (which had at least `QUIET_MIN_POSTS`)."""
-    activity = _channel_activity(community_id, period).subquery("channel_activity")
-    rows = session.execute(
-        select(activity)
-        .where(activity.c.previous_posts >= QUIET_MIN_POSTS,
-               activity.c.posts * 2 <= activity.c.previous_posts)
-        .order_by((activity.c.previous_posts - activity.c.posts).desc(), activity.c.name)
-        .limit(limit)
-    ).all()
-    return [_trend(r) for r in rows]
+def trending_channels(trends: list[ChannelTrend], *, limit: int = 5) -> list[ChannelTrend]:
+    """Channels with posts in the period, those that grew most since the previous period
+    first, then the busiest."""
+    active = [t for t in trends if t.posts > 0]
+    return sorted(active, key=lambda t: (-(t.posts - t.previous_posts), -t.posts, t.name))[:limit]
+
+
+def quiet_channels(trends: list[ChannelTrend], *, limit: int = 5) -> list[ChannelTrend]:
+    """Channels at risk of going quiet: at least half their posts lost since the previous
+    period (which had at least `QUIET_MIN_POSTS`)."""
+    quiet = [t for t in trends
+             if t.previous_posts >= QUIET_MIN_POSTS and t.posts * 2 <= t.previous_posts]
+    return sorted(quiet, key=lambda t: (-(t.previous_posts - t.posts), t.name))[:limit]
 
 
 def most_helpful(
-    session: Session, community_id: int, period: Period, help_channels: Sequence[str], *,
-    limit: int = 5, member_id: int | None = None,
+    session: Session, community_id: int, period: Period, *, limit: int = 5,
+    member_id: int | None = None,
 ) -> list[Helper]:
     """Members whose answers were accepted and who answered first, best first (or just
     `member_id`, when given)."""
-    firsts = first_responses(community_id, period, help_channels).subquery("firsts")
-    accepted = accepted_answers(community_id, period, help_channels)
+    firsts = first_responses(community_id, period).subquery("firsts")
+    accepted = accepted_answers(community_id, period)
     both = union_all(
         select(firsts.c.member_id, firsts.c.first_responses, literal(0).label("accepted")),
         select(accepted.c.answerer_id, literal(0), func.count())
@@ -191,10 +175,8 @@ def most_helpful(
     return [Helper(_person(r), int(r.first_responses), int(r.accepted)) for r in rows]
 
 
-def user_of_the_month(
-    session: Session, community_id: int, as_of: datetime, help_channels: Sequence[str]
-) -> Helper | None:
+def user_of_the_month(session: Session, community_id: int, as_of: datetime) -> Helper | None:
     """The most helpful member of the last 30 days: a suggestion for the managers."""
     found = most_helpful(session, community_id, Period.ending(as_of, timedelta(days=30)),
-                         help_channels, limit=1)
+                         limit=1)
     return found[0] if found else None

@@ -1,6 +1,9 @@
 """SQL building blocks the metrics share, portable between SQLite and PostgreSQL.
 
 - `counted_posts`: a community's messages that count (no bots, nothing deleted), in a window.
+- `people_only`: a member id that is not one of the community's bots, without a join.
+- `which_period`: which of several periods a timestamp falls in, so one pass over a span
+  serves the report's period and the one before it.
 - `seconds_between`: elapsed seconds between two timestamps (each dialect spells it its way).
 - `nearest_rank`: percentiles with window functions, so no rows travel to Python.
 - `day_bucket`: which local day a timestamp falls on, as a CASE over precomputed boundaries
@@ -9,21 +12,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, and_, case, false, func, literal, select, union_all
+from sqlalchemy import Float, and_, case, false, func, select, true
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
-from sqlmodel import Session
 
+from bot.metrics.periods import Period
 from storage.models import Member, Message, Reaction
 
-# Reactions reach us through their message (indexed by community and time): reactions to
-# posts older than this before a period are not counted as activity in it. People react to
-# what is new, and reading a week more of posts than the period is what keeps it indexed.
+# Reactions to posts older than this before a period are not counted as activity in it:
+# people react to what is new.
 REACTION_LOOKBACK = timedelta(days=7)
 
 
@@ -49,39 +51,74 @@ def _seconds_postgresql(element: seconds_between, compiler: Any, **kw: Any) -> s
             f"{compiler.process(earlier, **kw)})) AS DOUBLE PRECISION)")
 
 
+class unindexed_on_sqlite(FunctionElement[Any]):  # lower case: it reads like SQL
+    """`column` as a plain filter on SQLite (its no-op unary `+`, which no index serves), the
+    column itself elsewhere: for a bound that PostgreSQL's planner uses well but SQLite's,
+    without statistics, would rather use as a range inside a join (a scan per outer row)."""
+
+    inherit_cache = True
+    name = "unindexed_on_sqlite"
+
+    @property
+    def type(self) -> Any:  # the column's, so binds compared with it are processed alike
+        return next(iter(self.clauses)).type
+
+
+@compiles(unindexed_on_sqlite, "sqlite")
+def _unindexed_sqlite(element: unindexed_on_sqlite, compiler: Any, **kw: Any) -> str:
+    return f"+{compiler.process(next(iter(element.clauses)), **kw)}"
+
+
+@compiles(unindexed_on_sqlite)
+def _unindexed_other(element: unindexed_on_sqlite, compiler: Any, **kw: Any) -> str:
+    return compiler.process(next(iter(element.clauses)), **kw)
+
+
 def counts(member: Any = Member) -> ColumnElement[bool]:
-    """The author is a person, not a bot."""
+    """The member (a joined row) is a person, not a bot."""
     return member.is_bot == false()
 
 
+def bots(community_id: int, column: Any = Member.id) -> Any:
+    """The community's bots (`ix_members_community_bot`): a handful of rows."""
+    return select(column).where(Member.community_id == community_id, Member.is_bot == true())
+
+
+def people_only(member_id: Any, community_id: int) -> ColumnElement[bool]:
+    """`member_id` is a person's, not a bot's. A NOT IN over the few bots costs far less per
+    row than joining each of the period's posts to its author."""
+    return member_id.not_in(bots(community_id))
+
+
 def counted_posts(
-    community_id: int, start: datetime | None, end: datetime, *, message: Any = Message,
-    member: Any = Member,
+    community_id: int, start: datetime | None, end: datetime | None, *, message: Any = Message
 ) -> ColumnElement[bool]:
-    """Filter for `message` joined to its author `member`: this community's live human posts
-    in `[start, end)` (served by `ix_messages_community_posted`)."""
+    """This community's live human posts in `[start, end)`, either bound open (served by
+    `ix_messages_community_posted`)."""
     clauses = [
-        message.community_id == community_id, message.posted_at < end,
-        message.deleted_at.is_(None), counts(member),
+        message.community_id == community_id, message.deleted_at.is_(None),
+        people_only(message.author_id, community_id),
     ]
     if start is not None:
         clauses.append(message.posted_at >= start)
+    if end is not None:
+        clauses.append(message.posted_at < end)
     return and_(*clauses)
 
 
 def reactions_in(community_id: int, start: datetime, end: datetime) -> Any:
     """`(member_id, message_id, reacted_at)` of people's reactions given in `[start, end)` to
-    live posts of the community (a reaction to the bot's post is activity too)."""
-    reactor = Member.__table__.alias("reactor")
+    live posts of the community (a reaction to the bot's post is activity too), found by
+    `ix_reactions_reacted`."""
     return (
         select(Reaction.member_id, Reaction.message_id, Reaction.reacted_at)
         .join(Message, Message.id == Reaction.message_id)
-        .join(reactor, reactor.c.id == Reaction.member_id)
         .where(
-            Message.community_id == community_id,
-            Message.posted_at >= start - REACTION_LOOKBACK, Message.posted_at < end,
-            Message.deleted_at.is_(None),
-            Reaction.reacted_at >= start, Reaction.reacted_at < end, counts(reactor.c),
+            Reaction.reacted_at >= start, Reaction.reacted_at < end,
+            Message.deleted_at.is_(None), people_only(Reaction.member_id, community_id),
+            # Bounds for PostgreSQL's hash join; SQLite finds each post by its id.
+            unindexed_on_sqlite(Message.community_id) == community_id,
+            unindexed_on_sqlite(Message.posted_at) >= start - REACTION_LOOKBACK,
         )
     )
 
@@ -93,47 +130,29 @@ def starts_thread(message: Any = Message) -> ColumnElement[bool]:
     return func.coalesce(message.thread_external_id, "") == ""
 
 
-@dataclass(frozen=True)
-class Participants:
-    """Who took part in a period: everyone, and those still present at its end."""
-
-    active: int  # posted or reacted
-    contributors: int  # posted
-    active_present: int
-    contributors_present: int
+def within(column: Any, period: Period) -> ColumnElement[bool]:
+    return and_(column >= period.start, column < period.end)
 
 
-def participants(session: Session, community_id: int, start: datetime, end: datetime
-                 ) -> Participants:
-    """One pass over the period's posts and reactions, shared by engagement and adoption."""
-    author = Member.__table__.alias("poster")
-    posted = (
-        select(Message.author_id.label("member_id"), literal(1).label("posted"))
-        .join(author, author.c.id == Message.author_id)
-        .where(counted_posts(community_id, start, end, member=author.c))
-    )
-    reactors = reactions_in(community_id, start, end).subquery("reactors")
-    both = union_all(posted, select(reactors.c.member_id, literal(0))).subquery("took_part")
-    per_member = select(both.c.member_id, func.max(both.c.posted).label("posted")) \
-        .group_by(both.c.member_id).subquery("per_member")
-    present = present_members(community_id, end)
-    active, contributors, active_present, contributors_present = session.execute(
-        select(func.count(), func.coalesce(func.sum(per_member.c.posted), 0),
-               func.count().filter(present),
-               func.count().filter(present & (per_member.c.posted == 1)))
-        .select_from(per_member).join(Member, Member.id == per_member.c.member_id)
-    ).one()
-    return Participants(int(active), int(contributors), int(active_present),
-                        int(contributors_present))
+def which_period(column: Any, periods: Sequence[Period]) -> ColumnElement[int]:
+    """The index in `periods` of the period holding `column`; NULL when none does."""
+    return case(*[(within(column, period), index) for index, period in enumerate(periods)])
+
+
+def span(periods: Sequence[Period]) -> Period:
+    """The smallest period covering all of `periods` (adjacent ones, in practice)."""
+    return Period(min(p.start for p in periods), max(p.end for p in periods))
 
 
 def present_members(community_id: int, at: datetime) -> ColumnElement[bool]:
     """People (not bots) who had arrived and not left at `at`."""
-    arrived = func.coalesce(Member.joined_at, Member.first_seen_at)
-    return and_(
-        Member.community_id == community_id, counts(), arrived < at,
-        (Member.left_at.is_(None)) | (Member.left_at >= at),
-    )
+    return and_(Member.community_id == community_id, counts(), present_at(at))
+
+
+def present_at(at: datetime, member: Any = Member) -> ColumnElement[bool]:
+    """The member had arrived and not left at `at`."""
+    arrived = func.coalesce(member.joined_at, member.first_seen_at)
+    return and_(arrived < at, (member.left_at.is_(None)) | (member.left_at >= at))
 
 
 def nearest_rank(rank: Any, size: Any, numerator: int, denominator: int) -> ColumnElement[bool]:
@@ -142,7 +161,7 @@ def nearest_rank(rank: Any, size: Any, numerator: int, denominator: int) -> Colu
     return rank == (size * numerator + (denominator - 1)) // denominator
 
 
-def percentiles(values: Any, column: str, partition: Any | None = None) -> Any:
+def percentiles(values: Any, column: str, partition: str | None = None) -> Any:
     """Median and p90 of `values.c[column]` (a subquery), per `partition` column if given:
     a select of (partition?, median, p90) computed entirely in SQL."""
     value = values.c[column]

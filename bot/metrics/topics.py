@@ -54,7 +54,7 @@ def words_of(text: str) -> list[str]:
 
 def _word_counts(session: Session, community_id: int, period: Period) -> Counter[str]:
     texts = session.execute(
-        select(Message.text).join(Member, Member.id == Message.author_id)
+        select(Message.text)
         .where(counted_posts(community_id, period.start, period.end))
         .order_by(Message.posted_at.desc()).limit(SAMPLE)
     ).scalars()

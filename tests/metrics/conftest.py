@@ -17,6 +17,7 @@ from bot.metrics.periods import Period
 from storage import migrate
 from storage.db import Store, make_engine
 from storage.models import Channel, Community, Member, Message, Reaction, RoleGrant
+from storage.questions_tables import Question
 from tests.conftest import pg_engine_args
 
 # Monday 2 March 2026, 00:00 UTC: the end of the week the tests measure.
@@ -80,6 +81,25 @@ class History:
         ).scalar_one()
         self.session.execute(insert(Reaction).values(
             message_id=message_id, member_id=self.member(member), emoji=emoji, reacted_at=at,
+        ))
+
+    def question(
+        self, asker: str, message: str, at: datetime, *, channel: str = "general",
+        responder: str | None = None, responded: datetime | None = None,
+        answered: datetime | None = None, status: str | None = None,
+    ) -> None:
+        """The `questions` row the question handlers keep for the post `message`: its first
+        response is `responder`'s at `responded` (which answers it), or it was only marked
+        answered at `answered`; open otherwise, unless `status` says."""
+        answered = answered or responded
+        self.session.execute(insert(Question).values(
+            community_id=self.community_id, channel_external_id=channel, channel_name=channel,
+            message_external_id=message, asker_external_id=asker, asker_name=asker,
+            text="a question?", topics=[], status=status or ("answered" if answered else "open"),
+            posted_at=at, sla_due_at=at + timedelta(hours=4), first_response_at=responded,
+            first_responder=responder, answered_at=answered,
+            answered_how=None if answered is None else "reply" if responded else "reaction",
+            answered_by=responder,
         ))
 
     def grant(self, name: str, role: str) -> None:

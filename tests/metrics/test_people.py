@@ -63,8 +63,9 @@ def test_trending_and_quiet_channels_compare_with_the_period_before(history: His
     h.channel("secret", private=True)
     h.post("ana", days_ago(1), channel="secret")  # private channels are not listed
 
-    trending = people.trending_channels(h.session, h.community_id, WEEK)
-    quiet = people.quiet_channels(h.session, h.community_id, WEEK)
+    activity = people.channel_trends(h.session, h.community_id, WEEK)
+    trending = people.trending_channels(activity)
+    quiet = people.quiet_channels(activity)
 
     assert [(t.name, t.posts, t.previous_posts, t.posters) for t in trending] == [
         ("help", 5, 1, 2), ("random", 1, 6, 1),
@@ -81,24 +82,26 @@ def test_helpful_members_answer_first_and_get_accepted(history: History) -> None
         question = h.post("asker", asked, "how do I?", channel="help")
         first = h.reply("ben", question, asked + timedelta(minutes=5), channel="help")
         second = h.reply("cleo", question, asked + timedelta(minutes=9), channel="help")
+        h.question("asker", question, asked, channel="help", responder="ben",
+                   responded=asked + timedelta(minutes=5))
         h.react("asker", second, asked + timedelta(minutes=30), emoji="white_check_mark")
         h.react("dan", first, asked + timedelta(minutes=30), emoji="✅")  # not the asker's
 
-    helpers = people.most_helpful(h.session, h.community_id, WEEK, ["help"])
+    helpers = people.most_helpful(h.session, h.community_id, WEEK)
 
     assert [(x.person.name, x.first_responses, x.accepted) for x in helpers] == [
         ("cleo", 0, 3), ("ben", 3, 0),
     ]
-    pick = people.user_of_the_month(h.session, h.community_id, NOW, ["help"])
+    pick = people.user_of_the_month(h.session, h.community_id, NOW)
     assert pick is not None and pick.person.name == "cleo"
 
 
 def test_no_answers_means_no_helpers_and_no_pick(history: History) -> None:
     history.member("asker")
-    history.post("asker", days_ago(1), "anyone?")
+    history.question("asker", history.post("asker", days_ago(1), "anyone?"), days_ago(1))
 
-    assert people.most_helpful(history.session, history.community_id, WEEK, []) == []
-    assert people.user_of_the_month(history.session, history.community_id, NOW, []) is None
+    assert people.most_helpful(history.session, history.community_id, WEEK) == []
+    assert people.user_of_the_month(history.session, history.community_id, NOW) is None
 
 
 def test_trending_topics_rise_against_the_period_before(history: History) -> None:
