@@ -14,8 +14,8 @@ from sqlmodel import Session
 
 from storage import fastpath
 
-_INSERT_IGNORE: dict[tuple[str, str], Any] = {}
-_INSERT_IGNORE_RETURNING: dict[tuple[str, str], Any] = {}
+_INSERT_IGNORE: dict[tuple[str, str, str], Any] = {}
+_ONE = literal_column("1")
 
 
 def table_of(model: Any) -> Table:
@@ -32,27 +32,25 @@ def dialect_insert(session: Session, model: Any) -> Any:
     raise RuntimeError(f"unsupported database dialect: {name}")
 
 
-def insert_ignore(session: Session, model: Any, values: dict[str, Any]) -> bool:
-    """Insert a row unless it conflicts with a unique key; True when it was inserted."""
-    table = table_of(model)
-    key = (session.get_bind().dialect.name, table.name)
+def _insert_ignoring(session: Session, table: Table, returning: Any) -> Any:
+    """`INSERT … ON CONFLICT DO NOTHING RETURNING …`, built once per dialect and table."""
+    key = (session.get_bind().dialect.name, table.name, str(returning))
     stmt = _INSERT_IGNORE.get(key)
     if stmt is None:
-        # RETURNING rather than rowcount: psycopg reports -1 for INSERT … ON CONFLICT DO NOTHING.
         stmt = _INSERT_IGNORE[key] = (
-            dialect_insert(session, table).on_conflict_do_nothing()
-            .returning(literal_column("1"))
+            dialect_insert(session, table).on_conflict_do_nothing().returning(returning)
         )
+    return stmt
+
+
+def insert_ignore(session: Session, model: Any, values: dict[str, Any]) -> bool:
+    """Insert a row unless it conflicts with a unique key; True when it was inserted."""
+    # RETURNING rather than rowcount: psycopg reports -1 for INSERT … ON CONFLICT DO NOTHING.
+    stmt = _insert_ignoring(session, table_of(model), _ONE)
     return bool(fastpath.run(session, stmt, values))
 
 
 def insert_ignore_returning(session: Session, model: Any, values: dict[str, Any]) -> Any:
     """Insert a row unless it conflicts with a unique key; the new row's id, or None."""
     table = table_of(model)
-    key = (session.get_bind().dialect.name, table.name)
-    stmt = _INSERT_IGNORE_RETURNING.get(key)
-    if stmt is None:
-        stmt = _INSERT_IGNORE_RETURNING[key] = (
-            dialect_insert(session, table).on_conflict_do_nothing().returning(table.c.id)
-        )
-    return fastpath.scalar(session, stmt, values)
+    return fastpath.scalar(session, _insert_ignoring(session, table, table.c.id), values)

@@ -107,6 +107,19 @@ async def test_second_delivery_of_same_event_has_no_effect(
     assert router.stats.duplicates == 1
 
 
+def batch_sizes(router: Router) -> list[int]:
+    """The size of each batch the router commits from now on, appended as it runs."""
+    sizes: list[int] = []
+    run_together = router._run_together
+
+    async def counting(ctx: BotContext, batch: list[Event]) -> object:
+        sizes.append(len(batch))
+        return await run_together(ctx, batch)
+
+    router._run_together = counting  # type: ignore[method-assign]
+    return sizes
+
+
 async def test_concurrent_deliveries_are_committed_together_and_a_failure_stays_isolated(
     store: Store, config: CommunityConfig, clock: ManualClock
 ) -> None:
@@ -127,14 +140,7 @@ async def test_concurrent_deliveries_are_committed_together_and_a_failure_stays_
     events.insert(17, posted("ben", "poison", clock.now()))
     events.append(events[3])  # a retried delivery inside the same burst
 
-    batches: list[int] = []
-    run_together = router._run_together
-
-    async def counting(ctx: BotContext, batch: list[Event]) -> object:
-        batches.append(len(batch))
-        return await run_together(ctx, batch)
-
-    router._run_together = counting  # type: ignore[method-assign]
+    batches = batch_sizes(router)
     results = await asyncio.gather(*(router.dispatch(ctx, e) for e in events))
 
     assert max(batches) > 1  # they were committed together, not one by one
@@ -159,14 +165,7 @@ async def test_deliveries_a_few_loop_turns_apart_share_one_commit(
     router = Router()
     activity.register(router)
     ctx = make_ctx(store, config, clock, router)
-    batches: list[int] = []
-    run_together = router._run_together
-
-    async def counting(ctx: BotContext, batch: list[Event]) -> object:
-        batches.append(len(batch))
-        return await run_together(ctx, batch)
-
-    router._run_together = counting  # type: ignore[method-assign]
+    batches = batch_sizes(router)
 
     async def arrive(i: int) -> None:
         for _ in range(i % 4):  # 0 to 3 loop turns late

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import (
     Column,
     Integer,
@@ -95,12 +96,9 @@ def test_values_written_into_a_statement_are_bound_too(store: Store) -> None:
 
 def test_the_fast_path_writes_inside_the_callers_transaction(store: Store) -> None:
     community_id = _community(store)
-    try:
-        with store.session() as session:
-            insert_ignore(session, QUESTIONS, _question(community_id, "m1"))
-            raise RuntimeError("the handler failed")
-    except RuntimeError:
-        pass
+    with pytest.raises(RuntimeError), store.session() as session:
+        insert_ignore(session, QUESTIONS, _question(community_id, "m1"))
+        raise RuntimeError("the handler failed")
     with store.session() as session:
         assert session.execute(select(Question.id)).scalars().all() == []
 
@@ -119,12 +117,9 @@ def test_a_write_inside_a_rolled_back_savepoint_is_undone(store: Store) -> None:
     community_id = _community(store)
     with store.session() as session:
         insert_ignore(session, QUESTIONS, _question(community_id, "kept"))
-        try:
-            with session.begin_nested():
-                insert_ignore(session, QUESTIONS, _question(community_id, "undone"))
-                raise RuntimeError("one handler failed")
-        except RuntimeError:
-            pass
+        with pytest.raises(RuntimeError), session.begin_nested():
+            insert_ignore(session, QUESTIONS, _question(community_id, "undone"))
+            raise RuntimeError("one handler failed")
     with store.session() as session:
         kept = session.execute(select(Question.message_external_id)).scalars().all()
     assert kept == ["kept"]
