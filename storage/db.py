@@ -32,8 +32,10 @@ def make_engine(url: str, **engine_args: Any) -> Engine:
             url, connect_args={"check_same_thread": False, "timeout": 30}, **engine_args
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        # Let SQLAlchemy, not pysqlite, decide when transactions begin (SAVEPOINTs need it).
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin (SAVEPOINTs need it);
+        # straight on the driver, as through `exec_driver_sql` it costs a third of a transaction.
+        event.listen(engine, "begin",
+                     lambda conn: conn.connection.driver_connection.execute("BEGIN"))
         return engine
     return create_engine(url, pool_pre_ping=True, **engine_args)
 

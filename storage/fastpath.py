@@ -7,14 +7,14 @@ SQLAlchemy's per-call machinery; the driver itself takes under 10. So statements
 and each parameter's bind processor (UTC datetimes, JSON) — and then run on the session's own
 DB-API connection, inside its transaction.
 
-Results come back as plain tuples with no result processing: use this for statements that
-return ids, numbers and text only. A statement that needs defaults SQLAlchemy computes at
-execution time falls back to `Connection.execute`, with the same result shape.
+Rows come back as plain tuples, their values converted the way SQLAlchemy would (UTC datetimes,
+JSON, booleans) by the columns' own result processors. A statement that needs defaults
+SQLAlchemy computes at execution time falls back to `Connection.execute`, with the same rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,7 @@ class _Compiled:
     names: tuple[str, ...] | None  # parameter order for positional drivers (SQLite); else named
     processors: dict[str, Callable[[Any], Any]]
     fixed: dict[str, Any]  # values written into the statement (`status == "open"`)
+    results: tuple[Callable[[Any], Any] | None, ...] | None  # per returned column; None: none
 
 
 # Keyed by the statement's identity: only statements that live for the process belong here.
@@ -53,8 +54,11 @@ def _compile(session: Session, stmt: ClauseElement, keys: tuple[str, ...]) -> _C
             if processor is not None:
                 processors[name] = processor
         names = tuple(compiled.positiontup or ()) if compiled.positional else None
+        results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
+                        for column in getattr(stmt, "exported_columns", ()))
         found = _Compiled(compiled.string, names, processors,
-                          {name: bind.effective_value for name, bind in fixed.items()})
+                          {name: bind.effective_value for name, bind in fixed.items()},
+                          results if any(results) else None)
     _COMPILED[cache_key] = found
     _HELD.append(stmt)
     return found
@@ -66,26 +70,53 @@ def run(session: Session, stmt: ClauseElement, params: Mapping[str, Any]) -> lis
     if compiled is None:
         result = session.connection().execute(stmt, dict(params))
         return [tuple(row) for row in result] if result.returns_rows else []
+    cursor = _cursor(session)
+    try:
+        cursor.execute(compiled.sql, _bound(compiled, params))
+        rows = cursor.fetchall() if cursor.description else []
+    finally:
+        cursor.close()
+    if compiled.results and rows:
+        results = compiled.results
+        rows = [tuple(value if process is None or value is None else process(value)
+                      for process, value in zip(results, row, strict=True)) for row in rows]
+    return rows
+
+
+def run_many(session: Session, stmt: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Execute a statement that returns nothing once per parameter set (all with the same
+    keys), in one driver call."""
+    if not rows:
+        return
+    compiled = _compile(session, stmt, tuple(rows[0]))
+    if compiled is None:
+        session.connection().execute(stmt, [dict(row) for row in rows])
+        return
+    cursor = _cursor(session)
+    try:
+        cursor.executemany(compiled.sql, [_bound(compiled, row) for row in rows])
+    finally:
+        cursor.close()
+
+
+def _bound(compiled: _Compiled, params: Mapping[str, Any]) -> Any:
+    """The driver's parameters: fixed values added, bind processors applied, in order."""
     if compiled.fixed:
         params = {**compiled.fixed, **params}
     processors = compiled.processors
-    values: Any
     if compiled.names is not None:
-        values = [processors[name](params[name]) if name in processors else params[name]
-                  for name in compiled.names]
-    else:
-        values = {name: processors[name](value) if name in processors else value
-                  for name, value in params.items()}
+        return [processors[name](params[name]) if name in processors else params[name]
+                for name in compiled.names]
+    return {name: processors[name](value) if name in processors else value
+            for name, value in params.items()}
+
+
+def _cursor(session: Session) -> Any:
     dbapi = session.info.get(DBAPI_CONNECTION)
     if dbapi is None or session.in_nested_transaction():
         # Asking the session is what emits a pending SAVEPOINT: a savepoint must not be skipped.
         dbapi = session.connection().connection.dbapi_connection
-    cursor = dbapi.cursor()
-    try:
-        cursor.execute(compiled.sql, values)
-        return cursor.fetchall() if cursor.description else []
-    finally:
-        cursor.close()
+    return dbapi.cursor()
 
 
 def scalar(session: Session, stmt: ClauseElement, params: Mapping[str, Any]) -> Any:

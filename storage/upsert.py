@@ -14,8 +14,7 @@ from sqlmodel import Session
 
 from storage import fastpath
 
-_INSERT_IGNORE: dict[tuple[str, str, str], Any] = {}
-_ONE = literal_column("1")
+_INSERT_IGNORE: dict[tuple[str, str, bool], Any] = {}
 
 
 def table_of(model: Any) -> Table:
@@ -32,11 +31,13 @@ def dialect_insert(session: Session, model: Any) -> Any:
     raise RuntimeError(f"unsupported database dialect: {name}")
 
 
-def _insert_ignoring(session: Session, table: Table, returning: Any) -> Any:
-    """`INSERT … ON CONFLICT DO NOTHING RETURNING …`, built once per dialect and table."""
-    key = (session.get_bind().dialect.name, table.name, str(returning))
+def _insert_ignoring(session: Session, table: Table, *, returning_id: bool) -> Any:
+    """`INSERT … ON CONFLICT DO NOTHING RETURNING id` (or `RETURNING 1`), built once per
+    dialect and table."""
+    key = (session.get_bind().dialect.name, table.name, returning_id)
     stmt = _INSERT_IGNORE.get(key)
     if stmt is None:
+        returning = table.c.id if returning_id else literal_column("1")
         stmt = _INSERT_IGNORE[key] = (
             dialect_insert(session, table).on_conflict_do_nothing().returning(returning)
         )
@@ -46,11 +47,11 @@ def _insert_ignoring(session: Session, table: Table, returning: Any) -> Any:
 def insert_ignore(session: Session, model: Any, values: dict[str, Any]) -> bool:
     """Insert a row unless it conflicts with a unique key; True when it was inserted."""
     # RETURNING rather than rowcount: psycopg reports -1 for INSERT … ON CONFLICT DO NOTHING.
-    stmt = _insert_ignoring(session, table_of(model), _ONE)
+    stmt = _insert_ignoring(session, table_of(model), returning_id=False)
     return bool(fastpath.run(session, stmt, values))
 
 
 def insert_ignore_returning(session: Session, model: Any, values: dict[str, Any]) -> Any:
     """Insert a row unless it conflicts with a unique key; the new row's id, or None."""
-    table = table_of(model)
-    return fastpath.scalar(session, _insert_ignoring(session, table, table.c.id), values)
+    stmt = _insert_ignoring(session, table_of(model), returning_id=True)
+    return fastpath.scalar(session, stmt, values)

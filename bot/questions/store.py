@@ -48,6 +48,7 @@ _CHAMPION_TOPICS = select(ChampionTopic.__table__.c.topic).where(
 _ANSWER_RANK = select(FAQ.c.answer_rank).where(FAQ.c.question_id == bindparam("question"))
 _FAQ_ID = select(FAQ.c.id).where(FAQ.c.question_id == bindparam("question"))
 _LOAD = select(QUESTIONS).where(QUESTIONS.c.id == bindparam("question"))
+_LOAD_KEYS = tuple(column.key for column in _LOAD.selected_columns)
 _NEW_FAQ = insert(FAQ).returning(FAQ.c.id)
 _UPDATE_FAQ = update(FAQ).where(FAQ.c.id == bindparam("faq"))
 _DROP_TERMS = delete(FaqTerm.__table__).where(FaqTerm.__table__.c.faq_id == bindparam("faq"))
@@ -160,8 +161,8 @@ def thread_question(
 def load(session: Session, question_id: int) -> Question:
     """The question as a read-only snapshot, not tracked by the session (cheaper than the ORM
     on the event path): its changes go through this module's guarded UPDATEs anyway."""
-    row = session.connection().execute(_LOAD, {"question": question_id}).one()
-    return Question.model_construct(**row._asdict())
+    (row,) = fastpath.run(session, _LOAD, {"question": question_id})
+    return Question.model_construct(**dict(zip(_LOAD_KEYS, row, strict=True)))
 
 
 def get_question(session: Session, community_id: int, question_id: int) -> Question | None:
@@ -345,16 +346,15 @@ def record_answer(
         "answer_author_name": author.name or "", "answer_message_external_id": message_id,
         "answer_rank": rank, "doc_length": sum(top.values()), "updated_at": at,
     }
-    conn = session.connection()
     if existing is None:
-        faq_id = conn.execute(_NEW_FAQ, {
+        faq_id = fastpath.scalar(session, _NEW_FAQ, {
             "community_id": question.community_id, "question_id": question.id, **values
-        }).scalar_one()
+        })
     else:
         faq_id = existing
-        conn.execute(_UPDATE_FAQ, {"faq": faq_id, **values})
-        conn.execute(_DROP_TERMS, {"faq": faq_id})
-    conn.execute(_ADD_TERMS, [
+        fastpath.run(session, _UPDATE_FAQ, {"faq": faq_id, **values})
+        fastpath.run(session, _DROP_TERMS, {"faq": faq_id})
+    fastpath.run_many(session, _ADD_TERMS, [
         {"faq_id": faq_id, "term": term, "community_id": question.community_id, "occurrences": n}
         for term, n in top.items()
     ])

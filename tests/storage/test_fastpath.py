@@ -32,6 +32,9 @@ _STATUS_OF = select(QUESTIONS.c.status).where(
 _REOPEN = update(QUESTIONS).where(
     QUESTIONS.c.id == bindparam("question"), QUESTIONS.c.status == "answered"
 ).values(status="open").returning(QUESTIONS.c.id)
+_WHOLE_ROW = select(QUESTIONS, QUESTIONS.c.first_response_at.is_(None)).where(
+    QUESTIONS.c.id == bindparam("question"))
+_ADD = insert(QUESTIONS)
 
 
 def _question(community_id: int, message: str) -> dict[str, object]:
@@ -123,3 +126,31 @@ def test_a_write_inside_a_rolled_back_savepoint_is_undone(store: Store) -> None:
     with store.session() as session:
         kept = session.execute(select(Question.message_external_id)).scalars().all()
     assert kept == ["kept"]
+
+
+def test_rows_read_through_the_fast_path_come_back_as_sqlalchemy_reads_them(
+    store: Store,
+) -> None:
+    """Datetimes aware and in UTC, JSON decoded, booleans as booleans: the columns' own
+    result processors run."""
+    community_id = _community(store)
+    with store.session() as session:
+        question_id = insert_ignore_returning(session, QUESTIONS, _question(community_id, "m1"))
+        (fast,) = fastpath.run(session, _WHOLE_ROW, {"question": question_id})
+        slow = tuple(session.execute(_WHOLE_ROW, {"question": question_id}).one())
+    assert fast == slow
+    by_name = dict(zip([c.key for c in _WHOLE_ROW.selected_columns], fast, strict=True))
+    assert by_name["posted_at"] == AT and by_name["posted_at"].tzinfo is not None
+    assert by_name["topics"] == ["auth", "tokens"]
+    assert fast[-1] is True
+
+
+def test_many_parameter_sets_are_written_in_one_call(store: Store) -> None:
+    community_id = _community(store)
+    with store.session() as session:
+        fastpath.run_many(session, _ADD, [_question(community_id, f"m{n}") for n in range(5)])
+        fastpath.run_many(session, _ADD, [])  # nothing to write: no statement
+    with store.session() as session:
+        stored = session.execute(select(Question).order_by(Question.id)).scalars().all()
+    assert [q.message_external_id for q in stored] == [f"m{n}" for n in range(5)]
+    assert all(q.posted_at == AT and q.topics == ["auth", "tokens"] for q in stored)

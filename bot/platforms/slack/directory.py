@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
+import typing
 from collections.abc import Callable
 from dataclasses import fields, replace
 from typing import Any, TypeVar
@@ -39,6 +41,17 @@ class _TTLCache(dict[str, tuple[float, Any]]):
 
     def put(self, key: str, value: Any, ttl: float | None = None) -> None:
         self[key] = (self._now() + (self.ttl if ttl is None else ttl), value)
+
+
+@functools.cache
+def _ref_fields(event_type: type[Event]) -> tuple[tuple[str, type], ...]:
+    """The fields of an event type that may hold a user, channel or message reference."""
+    hints = typing.get_type_hints(event_type)
+    return tuple(
+        (f.name, kind) for f in fields(event_type)
+        for kind in (UserRef, ChannelRef, MessageRef)
+        if hints[f.name] is kind or kind in typing.get_args(hints[f.name])
+    )
 
 
 class SlackDirectory:
@@ -168,23 +181,27 @@ class SlackDirectory:
     async def enrich(self, event: E) -> E:
         """The event with names (and is_bot, groups, is_private) on its user and channel refs."""
         changes: dict[str, Any] = {}
-        for field in fields(event):
-            value = getattr(event, field.name)
-            if isinstance(value, UserRef):
+        for name, kind in _ref_fields(type(event)):
+            value = getattr(event, name)
+            if value is None:
+                continue
+            if kind is UserRef:
                 ref = value
                 if ref.name is None:
                     known = await self.user(ref.id)
-                    ref = replace(known, is_bot=known.is_bot or ref.is_bot)
+                    ref = known if known.is_bot or not ref.is_bot else replace(known, is_bot=True)
                 if self.track_groups and not ref.groups:
                     ref = replace(ref, groups=await self.groups_of(ref.id))
-                if ref != value:
-                    changes[field.name] = ref
-            elif isinstance(value, ChannelRef):
-                changes[field.name] = await self._named_channel(value)
-            elif isinstance(value, MessageRef):
-                changes[field.name] = replace(
-                    value, channel=await self._named_channel(value.channel)
-                )
+                if ref is not value:
+                    changes[name] = ref
+            elif kind is ChannelRef:
+                named = await self._named_channel(value)
+                if named is not value:
+                    changes[name] = named
+            else:  # a MessageRef: its channel
+                named = await self._named_channel(value.channel)
+                if named is not value.channel:
+                    changes[name] = replace(value, channel=named)
         return replace(event, **changes) if changes else event
 
     async def _named_channel(self, ref: ChannelRef) -> ChannelRef:
