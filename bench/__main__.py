@@ -1,4 +1,5 @@
-"""`python -m bench [--full] [--json PATH] [NAME ...]`: run the benchmarks and print a table."""
+"""`python -m bench [--full] [--json PATH] [NAME ...]` (or `community-bot bench …` in a source
+checkout): run the benchmarks and print a table."""
 
 from __future__ import annotations
 
@@ -21,14 +22,13 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="the documented (large) sizes")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     args = parser.parse_args()
+    if unknown := [name for name in args.names if name not in BENCHMARKS]:
+        parser.error(f"no benchmark called {', '.join(unknown)}; "
+                     f"choose from {', '.join(BENCHMARKS)}")
     console = Console()
     rows: list[Row] = []
     for name in args.names or BENCHMARKS:
-        try:
-            module = importlib.import_module(f"bench.{name}")
-        except ModuleNotFoundError:
-            console.print(f"[yellow]skipping {name}: no bench/{name}.py yet[/]")
-            continue
+        module = importlib.import_module(f"bench.{name}")
         console.print(f"[dim]running {name}…[/]")
         rows.extend(module.run(args.full))
     console.print(f"machine: {platform.machine()}, {platform.python_implementation()} "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -27,7 +28,11 @@ run `community-bot console` (an interactive local workspace) or `community-bot d
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if getattr(args, "func", None) is _bench:
+        return _bench(extra)  # everything after `bench` is for `python -m bench`
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
@@ -97,6 +102,13 @@ def _parser() -> argparse.ArgumentParser:
     invite.set_defaults(func=_discord_invite_url)
     discord.set_defaults(func=lambda args, settings: discord.print_help() or 2)
 
+    bench = commands.add_parser(
+        "bench", add_help=False, help="measure speed and size (`python -m bench`)",
+        description="Runs the benchmarks of a source checkout; `community-bot bench --help` "
+                    "lists their options.",
+    )
+    bench.set_defaults(func=_bench)
+
     export = commands.add_parser(
         "export", help="write members and metrics as CSV or JSON",
         description="CSV writes two files: members at --output (default "
@@ -110,6 +122,20 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--database", help="database URL (default: DATABASE_URL)")
     export.set_defaults(func=_export)
     return parser
+
+
+BENCH_ROOT = Path(__file__).resolve().parents[1]  # bench/ sits next to bot/ in a checkout
+
+
+def _bench(bench_args: list[str]) -> int:
+    """`python -m bench …` in the source checkout: the benchmarks use the test suite's fake
+    Slack and Discord servers, which are not installed with the package."""
+    if not (BENCH_ROOT / "bench" / "__main__.py").is_file():
+        print("community-bot: the benchmarks ship with the source, not the package; clone the "
+              "repository and run `community-bot bench` (or `python -m bench`) there.",
+              file=sys.stderr)
+        return 2
+    return subprocess.call([sys.executable, "-m", "bench", *bench_args], cwd=BENCH_ROOT)
 
 
 def _community(settings: Settings) -> CommunityConfig:

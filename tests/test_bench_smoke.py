@@ -8,6 +8,8 @@ import math
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from bench.join_burst import discord_burst, slack_burst
 from bench.pipeline import (
     pipeline_events_per_second,
@@ -16,6 +18,7 @@ from bench.pipeline import (
     synthetic_events,
 )
 from bench.slack_overhead import measure
+from bot.cli import main
 
 
 async def test_slack_overhead_compares_the_whole_bot_with_bare_bolt() -> None:
@@ -52,3 +55,12 @@ def test_event_pipeline_and_its_baselines_run_on_sqlite(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "raw.db") as raw, sqlite3.connect(tmp_path / "bot.db") as bot:
         query = "SELECT external_id, text, posted_at FROM messages ORDER BY external_id"
         assert raw.execute(query).fetchall() == bot.execute(query).fetchall()
+
+
+def test_community_bot_bench_runs_the_benchmarks_of_the_checkout(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["bench", "--help"]) == 0
+    assert "--full" in capfd.readouterr().out  # bench's own options, not the CLI's
+    assert main(["bench", "no_such_benchmark"]) == 2
+    assert "no benchmark called no_such_benchmark" in capfd.readouterr().err
