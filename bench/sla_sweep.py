@@ -20,6 +20,7 @@ from bench.harness import Row, stopwatch
 from bot.app import build, open_store
 from bot.clock import ManualClock
 from bot.community_config import load_community_config
+from bot.context import BotContext
 from bot.jobs.sla_sweep import route_unanswered_questions
 from bot.platforms.console.workspace import ConsoleWorkspace
 from storage.db import Store
@@ -88,6 +89,17 @@ def count_due(store: Store) -> float:
     return elapsed()
 
 
+async def _sweep_twice(ctx: BotContext) -> tuple[float, float]:
+    """Seconds for the sweep that finds every question due, then for the one after it."""
+    with stopwatch() as first:
+        await route_unanswered_questions(ctx)
+        await ctx.store.checkpointed()
+        ctx.store.checkpoint()  # copying back the log it wrote is part of its cost
+    with stopwatch() as second:
+        await route_unanswered_questions(ctx)
+    return first(), second()
+
+
 def run(full: bool = False) -> list[Row]:
     questions, champions = (100_000, 1_000) if full else (10_000, 100)
     rng = random.Random(11)
@@ -98,12 +110,7 @@ def run(full: bool = False) -> list[Row]:
             baseline = min(count_due(store) for _ in range(3))
             ctx = build(load_community_config(None), store, {"console": ConsoleWorkspace()},
                         clock=ManualClock(NOW))
-            with stopwatch() as first:
-                asyncio.run(route_unanswered_questions(ctx))
-            sweep = first()
-            with stopwatch() as second:
-                asyncio.run(route_unanswered_questions(ctx))
-            idle = second()
+            sweep, idle = asyncio.run(_sweep_twice(ctx))
             with store.session() as session:
                 pings = session.execute(select(func.count()).select_from(QuestionPing)
                                         ).scalar_one()

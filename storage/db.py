@@ -14,6 +14,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+log = logging.getLogger(__name__)
+
 
 def normalise_url(url: str) -> str:
     """Accept `postgres://` and `postgresql://` and use the psycopg 3 driver for them."""
@@ -41,8 +43,6 @@ def make_engine(url: str, **engine_args: Any) -> Engine:
         return engine
     return create_engine(url, pool_pre_ping=True, **engine_args)
 
-
-log = logging.getLogger(__name__)
 
 # SQLite copies its write-ahead log back into the database (a checkpoint, with two fsyncs)
 # inside whichever commit grows the log past a threshold: every ~10 commits of a busy bot,
@@ -105,22 +105,29 @@ class Store:
         """Start a background checkpoint unless one ran within `checkpoint_every` seconds or
         is still running. The driver lets go of the GIL while it copies and syncs, so the
         event loop goes on meanwhile."""
-        if self._checkpoint_every is None or (
-            self._checkpointing is not None and not self._checkpointing.done()
-        ):
+        loop = asyncio.get_running_loop()
+        if self._checkpoint_every is None or self._checkpoint_running(loop):
             return
         now = time.monotonic()
         if now - self._checkpoint_at < self._checkpoint_every:
             return
         self._checkpoint_at = now
-        self._checkpointing = asyncio.get_running_loop().run_in_executor(None, self._checkpoint)
+        self._checkpointing = loop.run_in_executor(None, self.checkpoint)
+
+    def _checkpoint_running(self, loop: asyncio.AbstractEventLoop) -> bool:
+        """One at a time; a checkpoint started on an event loop since closed is forgotten."""
+        running = self._checkpointing
+        return running is not None and not running.done() and running.get_loop() is loop
 
     async def checkpointed(self) -> None:
         """Wait for the background checkpoint in progress, if any (tests, shutdown)."""
-        if self._checkpointing is not None:
-            await self._checkpointing
+        if self._checkpoint_running(asyncio.get_running_loop()):
+            await self._checkpointing  # type: ignore[misc]
 
-    def _checkpoint(self) -> None:
+    def checkpoint(self) -> None:
+        """Copy the log back into the database now, as far as readers allow (SQLite)."""
+        if not self.is_sqlite:
+            return
         try:
             raw = self.engine.raw_connection()
             try:

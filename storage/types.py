@@ -6,7 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.types import TypeDecorator
+
+# How SQLAlchemy writes a DATETIME into SQLite's text column, unless told otherwise.
+SQLITE_DEFAULT_FORMAT = sqlite.DATETIME()._storage_format
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -14,6 +18,20 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     impl = DateTime
     cache_ok = True
+
+    def bind_processor(self, dialect: Any) -> Any:
+        """On SQLite, one step from an aware datetime to SQLAlchemy's text form (the same
+        text, via `isoformat`): every stored row carries a few, so this is on the hot path."""
+        impl = self.impl_instance.dialect_impl(dialect)
+        if dialect.name != "sqlite" or getattr(impl, "_storage_format", None) != \
+                SQLITE_DEFAULT_FORMAT:
+            return super().bind_processor(dialect)
+
+        def process(value: datetime | None) -> str | None:
+            naive = self.process_bind_param(value, dialect)
+            return None if naive is None else naive.isoformat(" ", "microseconds")
+
+        return process
 
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
