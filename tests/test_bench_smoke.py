@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bench.join_burst import discord_burst, slack_burst
 from bench.pipeline import (
@@ -18,7 +19,10 @@ from bench.pipeline import (
     synthetic_events,
 )
 from bench.slack_overhead import measure
+from bench.stats import measure as measure_stats
 from bot.cli import main
+from storage.db import Store
+from storage.models import OutboxMessage
 
 
 async def test_slack_overhead_compares_the_whole_bot_with_bare_bolt() -> None:
@@ -55,6 +59,20 @@ def test_event_pipeline_and_its_baselines_run_on_sqlite(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "raw.db") as raw, sqlite3.connect(tmp_path / "bot.db") as bot:
         query = "SELECT external_id, text, posted_at FROM messages ORDER BY external_id"
         assert raw.execute(query).fetchall() == bot.execute(query).fetchall()
+
+
+def test_stats_and_the_weekly_digest_are_measured_over_seeded_data(
+    sqlite_store: Store,
+) -> None:
+    stats, digest = measure_stats(sqlite_store, messages=3_000, members=300,
+                                  engine_name="SQLite")
+
+    assert stats.figure > 0 and digest.figure > 0 and not digest.higher_is_better
+    assert digest.name == "weekly digest, SQLite (3,000 messages, 300 members)"
+    with sqlite_store.session() as session:  # each run queued its digest, chart attached
+        uploads = session.execute(select(OutboxMessage.key).where(
+            OutboxMessage.kind == "upload")).scalars().all()
+    assert sorted(uploads) == [f"bench-digest-{n}" for n in range(3)]
 
 
 def test_community_bot_bench_runs_the_benchmarks_of_the_checkout(
