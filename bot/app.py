@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from bot.assist import Assist
@@ -39,6 +40,15 @@ def build(
                      assist=assist)
     ctx.sender = OutboxSender(store, chats, clock, retry=retry)
     return ctx
+
+
+def freeze_startup_objects() -> None:
+    """Once everything has started: move the objects alive now (modules, SDK clients, table
+    metadata, caches — over 100,000) out of the garbage collector's generations. A full
+    collection then walks only what traffic made, instead of pausing the event loop ~80 ms
+    each time it runs."""
+    gc.collect()
+    gc.freeze()
 
 
 def make_assist(settings: Settings) -> Assist | None:
