@@ -32,8 +32,13 @@ def make_engine(url: str, **engine_args: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        # LIFO: the connection returned last is lent next. A SQLite connection drops its whole
+        # page cache whenever another connection has written since its last transaction, and
+        # a first-in-first-out pool would alternate two connections forever once a checkpoint
+        # or a worker thread had opened a second one: every event transaction started cold.
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, **engine_args
+            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_use_lifo=True,
+            **engine_args,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         # Let SQLAlchemy, not pysqlite, decide when transactions begin (SAVEPOINTs need it);
