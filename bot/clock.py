@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -48,6 +49,7 @@ class OffsetClock:
         self.offset += delta
 
 
+@functools.lru_cache(maxsize=256)  # the config's few durations, read on every question
 def parse_duration(text: str) -> timedelta:
     """Parse `90s`, `15m`, `2h`, `3d`, `1w` or combinations like `1h30m`."""
     units = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}

@@ -109,7 +109,9 @@ class SlackAdapter:
             await self._socket.connect_async()
             log.info("Slack Socket Mode connected to %s", self._installation.team_name)
             return
-        self._runner = web.AppRunner(self.web_app())
+        # No access log: a line per event delivery (thousands a minute in a busy workspace)
+        # would bury the bot's own log; refusals and failures are logged where they happen.
+        self._runner = web.AppRunner(self.web_app(), access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port or 0).start()
         self.port = self._runner.addresses[0][1]

@@ -3,6 +3,7 @@ fake Slack and answers through its Web API, with the same handlers as on the con
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import timedelta
 
@@ -390,3 +391,14 @@ async def test_healthz(slack: SlackBot) -> None:
         assert response.status == 200
         body = await response.json()
     assert body["status"] == "ok" and body["mode"] == "http"
+
+
+async def test_deliveries_leave_no_access_log_line(
+    slack: SlackBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """At the bot's usual INFO level, a line per delivery would bury its own log."""
+    caplog.set_level(logging.INFO)
+    assert (await slack.deliver(slack.message(ALICE, "hello", ts="1700000991.000100"))).status \
+        == 200
+    assert slack.count(Message) == 1
+    assert not [r for r in caplog.records if r.name == "aiohttp.access"]
