@@ -15,7 +15,6 @@ into what bolt plus the adapter cost and what the bot behind them costs.
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import logging
 import random
@@ -39,7 +38,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select
 
 from bench.harness import Row, stopwatch
-from bot.app import build, open_store, tune_garbage_collection
+from bot.app import build, freeze_startup_objects, open_store
 from bot.clock import Clock, SystemClock
 from bot.community_config import CommunityConfig, load_community_config
 from bot.context import BotContext
@@ -262,16 +261,13 @@ async def slack_bot(
     assert ctx.sender is not None
     await adapter.start(ctx)
     await ctx.sender.start()
-    defaults = gc.get_threshold()
-    tune_garbage_collection()  # as `community-bot run` does once started
+    freeze_startup_objects()  # as `community-bot run` does once started
     try:
         yield ctx, adapter
     finally:
         await ctx.sender.stop()
         await adapter.stop()
         store.dispose()
-        gc.unfreeze()  # the bare bolt app runs next, with Python's defaults
-        gc.set_threshold(*defaults)
 
 
 def count(ctx: BotContext, model: Any) -> int:

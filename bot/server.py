@@ -8,7 +8,7 @@ import logging
 import signal
 from typing import Protocol
 
-from bot.app import build, make_assist, open_store, tune_garbage_collection
+from bot.app import build, freeze_startup_objects, make_assist, open_store
 from bot.chat import Chat
 from bot.community_config import CommunityConfig
 from bot.context import BotContext
@@ -65,7 +65,7 @@ async def serve(settings: Settings, config: CommunityConfig) -> int:
         for adapter in adapters:
             await adapter.start(ctx)
             log.info("%s connected", adapter.platform)
-        tune_garbage_collection()
+        freeze_startup_objects()
         await stop.wait()
     finally:
         log.info("shutting down")
