@@ -15,6 +15,7 @@ into what bolt plus the adapter cost and what the bot behind them costs.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import random
@@ -268,6 +269,7 @@ async def slack_bot(
         await ctx.sender.stop()
         await adapter.stop()
         store.dispose()
+        gc.unfreeze()  # the bare bolt app of the next round runs as Python starts it
 
 
 def count(ctx: BotContext, model: Any) -> int:

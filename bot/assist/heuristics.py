@@ -85,10 +85,13 @@ def topic_index(topics: tuple[tuple[str, str], ...]) -> TopicIndex:
     return TopicIndex(dict(topics))
 
 
-def classify(text: str, topics: Mapping[str, str]) -> Classification:
-    """The heuristic verdict, with topics tagged from `topics` (name -> keywords)."""
+def classify(
+    text: str, topics: Mapping[str, str], *, is_question: bool | None = None
+) -> Classification:
+    """The heuristic verdict, with topics tagged from `topics` (name -> keywords);
+    `is_question` when the caller has already decided (a help channel decides differently)."""
     return Classification(
-        is_question=looks_like_question(text),
+        is_question=looks_like_question(text) if is_question is None else is_question,
         topics=tuple(topic_index(tuple(topics.items())).tags(text)) if topics else (),
         urgency=urgency(text),
         source="heuristic",

@@ -81,7 +81,7 @@ async def on_message(event: MessagePosted, turn: Turn) -> None:
     asked = store.Asked(event.message.channel, event.message.id, event.author, event.text,
                         event.at)
     if is_question:
-        verdict = heuristics.classify(event.text, topics)
+        verdict = heuristics.classify(event.text, topics, is_question=True)
         store.record_question(turn.session, turn.config, turn.community_id, asked, verdict,
                               source="help-channel" if in_help else "heuristic")
     if second_opinion:

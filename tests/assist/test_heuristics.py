@@ -49,3 +49,11 @@ def test_topics_are_tagged_from_names_and_keywords() -> None:
     assert heuristics.classify("pip install fails for python 3.12", topics).topics == (
         "python packaging",)
     assert heuristics.classify("What is the meaning of life?", topics).topics == ()
+
+
+def test_a_help_channels_verdict_is_kept_when_given() -> None:
+    """In a help channel every top-level post is a question, whatever its wording."""
+    topics = {"kubernetes": "k8s helm pods"}
+    given = heuristics.classify("Deploying the helm chart today", topics, is_question=True)
+    assert given.is_question and given.topics == ("kubernetes",)
+    assert not heuristics.classify("Deploying the helm chart today", topics).is_question
