@@ -69,6 +69,9 @@ class SlackAdapter:
             name="community-bot", client=self.client, signing_secret=secret,
             process_before_response=True, request_verification_enabled=False,
             before_authorize=QuietRequestVerification(secret) if self.mode == "http" else None,
+            # Our listeners take no `say`, assistant or workflow-step arguments: bolt need not
+            # prepare them for every delivery.
+            attaching_conversation_kwargs_enabled=False, attaching_function_token_enabled=False,
         )
         self.host = host
         self.port: int | None = None if self.mode == "socket" else settings.slack_http_port
