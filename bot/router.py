@@ -9,12 +9,13 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.commands import CommandRegistry
 from bot.events import Event
 from storage.models import ProcessedEvent
-from storage.upsert import insert_ignore
+from storage.upsert import insert_ignore, insert_new
 
 if TYPE_CHECKING:
     from bot.context import BotContext, Turn
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 64  # events committed together at most, when they arrive concurrently
 LINGER_TURNS = 8  # event-loop turns a batch waits for deliveries in flight, at most
 QUIET_TURNS = 2  # ... or until this many turns in a row bring none
+
+PROCESSED_KEY = ("platform", "event_id")
 
 E = TypeVar("E", bound=Event)
 Handler = Callable[[Any, "Turn"], Awaitable[None]]
@@ -148,16 +151,18 @@ class Router:
         results: list[DispatchResult] = []
         turns: list[Turn] = []
         async with ctx.store.transaction() as session:
+            now = ctx.clock.now()
+            # One statement de-duplicates the whole batch; a repeat within it is a duplicate.
+            fresh = insert_new(session, ProcessedEvent, [processed(event, now) for event in events],
+                               key=PROCESSED_KEY)
             for event in events:
                 result = DispatchResult()
                 results.append(result)
-                now = ctx.clock.now()
-                if not insert_ignore(session, ProcessedEvent, {
-                    "platform": event.community.platform, "event_id": event.event_id,
-                    "processed_at": now,
-                }):
+                key = (event.community.platform, event.event_id)
+                if key not in fresh:
                     result.duplicate = True
                     continue
+                fresh.remove(key)
                 turn = Turn.begin(ctx, session, event, now)
                 turns.append(turn)
                 for handler in self.handlers_for(type(event)):
@@ -183,11 +188,7 @@ class Router:
         result = DispatchResult()
         now = ctx.clock.now()
         async with ctx.store.transaction() as session:
-            fresh = insert_ignore(session, ProcessedEvent, {
-                "platform": event.community.platform, "event_id": event.event_id,
-                "processed_at": now,
-            })
-            if not fresh:
+            if not insert_ignore(session, ProcessedEvent, processed(event, now)):
                 self.stats.duplicates += 1
                 result.duplicate = True
                 log.debug("duplicate delivery of %s ignored", event.event_id)
@@ -214,6 +215,12 @@ class Router:
             self.stats.events += 1
         await turn.after_commit()
         return result
+
+
+def processed(event: Event, now: datetime) -> dict[str, Any]:
+    """The de-duplication row that marks `event` handled."""
+    return {"platform": event.community.platform, "event_id": event.event_id,
+            "processed_at": now}
 
 
 class _HandlerFailed(Exception):

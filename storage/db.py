@@ -37,8 +37,10 @@ def make_engine(url: str, **engine_args: Any) -> Engine:
         # a first-in-first-out pool would alternate two connections forever once a checkpoint
         # or a worker thread had opened a second one: every event transaction started cold.
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_use_lifo=True,
-            **engine_args,
+            url, pool_use_lifo=True, **engine_args,
+            # Prepared statements the driver keeps (default 128): the router's de-duplication
+            # alone has one per batch size, up to 64, beside the event path's other statements.
+            connect_args={"check_same_thread": False, "timeout": 30, "cached_statements": 256},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         # Let SQLAlchemy, not pysqlite, decide when transactions begin (SAVEPOINTs need it);

@@ -6,15 +6,17 @@ path skips the ORM and SQLAlchemy's per-call machinery.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, literal_column
+from sqlalchemy import Table, bindparam, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from storage import fastpath
 
 _INSERT_IGNORE: dict[tuple[str, str, bool], Any] = {}
+_INSERT_MANY: dict[tuple[str, str, tuple[str, ...], tuple[str, ...], int], Any] = {}
 
 
 def table_of(model: Any) -> Table:
@@ -55,3 +57,37 @@ def insert_ignore_returning(session: Session, model: Any, values: dict[str, Any]
     """Insert a row unless it conflicts with a unique key; the new row's id, or None."""
     stmt = _insert_ignoring(session, table_of(model), returning_id=True)
     return fastpath.scalar(session, stmt, values)
+
+
+def insert_new(
+    session: Session, model: Any, rows: Sequence[Mapping[str, Any]], key: Sequence[str]
+) -> set[tuple[Any, ...]]:
+    """Insert every row unless it conflicts with a unique key, in one statement; the `key`
+    values of the rows inserted. All rows have the same columns; a key repeated among them is
+    inserted once."""
+    first: dict[tuple[Any, ...], Mapping[str, Any]] = {}
+    for row in rows:
+        first.setdefault(tuple(row[name] for name in key), row)
+    if not first:
+        return set()
+    unique = list(first.values())
+    columns = tuple(unique[0])
+    stmt = _inserting_many(session, table_of(model), columns, tuple(key), len(unique))
+    params = {f"{name}_{n}": row[name] for n, row in enumerate(unique) for name in columns}
+    return set(fastpath.run(session, stmt, params))
+
+
+def _inserting_many(
+    session: Session, table: Table, columns: tuple[str, ...], key: tuple[str, ...], count: int
+) -> Any:
+    """`INSERT … VALUES (…), (…) ON CONFLICT DO NOTHING RETURNING key`, for `count` rows;
+    built once per dialect, table and count, so each compiles once."""
+    cache_key = (session.get_bind().dialect.name, table.name, columns, key, count)
+    stmt = _INSERT_MANY.get(cache_key)
+    if stmt is None:
+        values = [{name: bindparam(f"{name}_{n}") for name in columns} for n in range(count)]
+        stmt = _INSERT_MANY[cache_key] = (
+            dialect_insert(session, table).values(values).on_conflict_do_nothing()
+            .returning(*(table.c[name] for name in key))
+        )
+    return stmt
