@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from bot.commands import CommandRegistry
 from bot.events import Event
 from storage.models import ProcessedEvent
-from storage.upsert import insert_ignore, insert_new
+from storage.upsert import insert_new
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from bot.context import BotContext, Turn
 
 log = logging.getLogger(__name__)
@@ -25,8 +27,6 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 64  # events committed together at most, when they arrive concurrently
 LINGER_TURNS = 8  # event-loop turns a batch waits for deliveries in flight, at most
 QUIET_TURNS = 2  # ... or until this many turns in a row bring none
-
-PROCESSED_KEY = ("platform", "event_id")
 
 E = TypeVar("E", bound=Event)
 Handler = Callable[[Any, "Turn"], Awaitable[None]]
@@ -152,9 +152,7 @@ class Router:
         turns: list[Turn] = []
         async with ctx.store.transaction() as session:
             now = ctx.clock.now()
-            # One statement de-duplicates the whole batch; a repeat within it is a duplicate.
-            fresh = insert_new(session, ProcessedEvent, [processed(event, now) for event in events],
-                               key=PROCESSED_KEY)
+            fresh = _mark_processed(session, events, now)
             for event in events:
                 result = DispatchResult()
                 results.append(result)
@@ -188,7 +186,7 @@ class Router:
         result = DispatchResult()
         now = ctx.clock.now()
         async with ctx.store.transaction() as session:
-            if not insert_ignore(session, ProcessedEvent, processed(event, now)):
+            if not _mark_processed(session, [event], now):
                 self.stats.duplicates += 1
                 result.duplicate = True
                 log.debug("duplicate delivery of %s ignored", event.event_id)
@@ -217,10 +215,13 @@ class Router:
         return result
 
 
-def processed(event: Event, now: datetime) -> dict[str, Any]:
-    """The de-duplication row that marks `event` handled."""
-    return {"platform": event.community.platform, "event_id": event.event_id,
-            "processed_at": now}
+def _mark_processed(session: Session, events: list[Event], now: datetime) -> set[tuple[str, str]]:
+    """Record the events as handled, in one statement; the (platform, event id) of those not
+    handled before. An event repeated among them counts once."""
+    return insert_new(session, ProcessedEvent, [
+        {"platform": event.community.platform, "event_id": event.event_id, "processed_at": now}
+        for event in events
+    ], key=("platform", "event_id"))
 
 
 class _HandlerFailed(Exception):
