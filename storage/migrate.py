@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -20,17 +22,37 @@ def alembic_config(url: str = "") -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "heads") -> None:
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[Config]:
+    """An Alembic config on one connection, in one transaction.
+
+    SQLite alters a table by copying it (Alembic's batch mode), and dropping the original
+    would break the foreign keys pointing at it: they are off while migrating (SQLite only
+    switches them outside a transaction) and checked before the commit instead."""
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                yield config
+                if sqlite and (broken := connection.exec_driver_sql(
+                        "PRAGMA foreign_key_check").all()):
+                    raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    with _migrating(engine) as config:
         command.upgrade(config, revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
+    with _migrating(engine) as config:
         command.downgrade(config, revision)
 
 

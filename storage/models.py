@@ -70,7 +70,10 @@ class Message(SQLModel, table=True):
         Index("ix_messages_deleted", "community_id", "posted_at",
               sqlite_where=text("deleted_at IS NOT NULL"),
               postgresql_where=text("deleted_at IS NOT NULL")),
-        Index("ix_messages_thread", "channel_id", "thread_external_id"),
+        # Replies only (joined to their roots); top-level posts have no thread to look up.
+        Index("ix_messages_thread", "channel_id", "thread_external_id",
+              sqlite_where=text("thread_external_id IS NOT NULL"),
+              postgresql_where=text("thread_external_id IS NOT NULL")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

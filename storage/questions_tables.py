@@ -57,10 +57,12 @@ class Question(SQLModel, table=True):
 
     __tablename__ = "questions"
     __table_args__ = (
-        UniqueConstraint("community_id", "channel_external_id", "message_external_id"),
+        # Also finds a thread's question by its root message alone (platforms disagree on a
+        # reply's channel: the parent, or the thread itself).
+        UniqueConstraint("community_id", "message_external_id", "channel_external_id",
+                         name="uq_questions_message"),
         Index("ix_questions_due", "status", "next_step_at"),
         Index("ix_questions_community_status", "community_id", "status", "posted_at"),
-        Index("ix_questions_message", "community_id", "message_external_id"),
         Index("ix_questions_asker", "community_id", "asker_external_id", "status"),
     )
 
@@ -136,7 +138,10 @@ class FaqTerm(SQLModel, table=True):
     """The FAQ's inverted index: search scores entries with one grouped query per search."""
 
     __tablename__ = "faq_terms"
-    __table_args__ = (Index("ix_faq_terms_lookup", "community_id", "term"),)
+    __table_args__ = (
+        Index("ix_faq_terms_lookup", "community_id", "term"),
+        {"sqlite_with_rowid": False},  # SQLite: rows stored in (faq_id, term) order
+    )
 
     faq_id: int = Field(foreign_key="faq_entries.id", primary_key=True)
     term: str = Field(max_length=40, primary_key=True)

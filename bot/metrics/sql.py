@@ -124,9 +124,8 @@ def reactions_in(community_id: int, start: datetime, end: datetime) -> Any:
 
 
 def starts_thread(message: Any = Message) -> ColumnElement[bool]:
-    """A top-level post. Written so no index can serve it: `thread_external_id IS NULL`
-    matches most rows, yet SQLite's statistics (averages per key) make `ix_messages_thread`
-    look selective for it and it would scan that index instead of the period's range."""
+    """A top-level post: no thread root (an empty one counts as none). Most rows match, so
+    the period's range is scanned for it; `ix_messages_thread` holds replies only."""
     return func.coalesce(message.thread_external_id, "") == ""
 
 
