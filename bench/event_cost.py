@@ -25,8 +25,7 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from bench.slack_overhead import WARM_UP, _discard, seed_workspace, slack_bot, \
-    synthetic_deliveries
+from bench.slack_overhead import WARM_UP, _discard, seed_workspace, slack_bot, synthetic_deliveries
 from bot.platforms.slack.adapter import SlackAdapter
 from tests.fakes.slack_server import FakeSlack
 
