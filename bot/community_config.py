@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -48,6 +49,11 @@ class ChannelsSection(_Strict):
     managers: str = "community-managers"
     moderators: str = "moderators"
     help: list[str] = Field(default_factory=lambda: ["help"])
+
+    @cached_property
+    def help_keys(self) -> frozenset[str]:
+        """`help` lowercased without `#`, to match a channel's name or id (every message)."""
+        return frozenset(name.lstrip("#").lower() for name in self.help)
 
 
 class WelcomeSection(_Strict):

@@ -30,6 +30,7 @@ QUIET_TURNS = 2  # ... or until this many turns in a row bring none
 
 E = TypeVar("E", bound=Event)
 Handler = Callable[[Any, "Turn"], Awaitable[None]]
+Named = tuple[Handler, str]  # a handler and its dotted name, for results and logs
 
 
 @dataclass
@@ -50,7 +51,7 @@ class RouterStats:
 class Router:
     def __init__(self) -> None:
         self._handlers: dict[type[Event], list[Handler]] = defaultdict(list)
-        self._resolved: dict[type[Event], list[Handler]] = {}  # handlers_for, per event type
+        self._resolved: dict[type[Event], list[Named]] = {}  # handlers_for, per event type
         self.stats = RouterStats()
         self.commands = CommandRegistry()
         self._queue: list[tuple[Event, asyncio.Future[DispatchResult]]] = []
@@ -66,11 +67,13 @@ class Router:
 
         return register
 
-    def handlers_for(self, event_type: type[Event]) -> list[Handler]:
+    def handlers_for(self, event_type: type[Event]) -> list[Named]:
+        """The handlers an event of this type runs (its base classes' too), with their names."""
         found = self._resolved.get(event_type)
         if found is None:
             found = self._resolved[event_type] = [
-                handler for klass in event_type.__mro__
+                (handler, f"{handler.__module__}.{handler.__qualname__}")
+                for klass in event_type.__mro__
                 for handler in self._handlers.get(klass, ())  # type: ignore[call-overload]
             ]
         return found
@@ -163,12 +166,12 @@ class Router:
                 fresh.remove(key)
                 turn = Turn.begin(ctx, session, event, now)
                 turns.append(turn)
-                for handler in self.handlers_for(type(event)):
+                for handler, name in self.handlers_for(type(event)):
                     try:
                         await handler(event, turn)
                     except Exception as exc:
                         raise _HandlerFailed() from exc
-                    result.handled_by.append(f"{handler.__module__}.{handler.__qualname__}")
+                    result.handled_by.append(name)
         for result in results:
             if result.duplicate:
                 self.stats.duplicates += 1
@@ -179,7 +182,7 @@ class Router:
         return results
 
     async def _run(
-        self, ctx: BotContext, event: Event, handlers: list[Handler], *, isolate: bool
+        self, ctx: BotContext, event: Event, handlers: list[Named], *, isolate: bool
     ) -> DispatchResult:
         from bot.context import Turn
 
@@ -192,8 +195,7 @@ class Router:
                 log.debug("duplicate delivery of %s ignored", event.event_id)
                 return result
             turn = Turn.begin(ctx, session, event, now)
-            for handler in handlers:
-                name = f"{handler.__module__}.{handler.__qualname__}"
+            for handler, name in handlers:
                 if not isolate:
                     try:
                         await handler(event, turn)

@@ -51,7 +51,7 @@ def register(router: Router) -> None:
 
 
 def is_help_channel(turn: Turn, channel: ChannelRef) -> bool:
-    names = {name.lstrip("#").lower() for name in turn.config.channels.help}
+    names = turn.config.channels.help_keys
     return (channel.name or "").lower() in names or channel.id.lower() in names
 
 
