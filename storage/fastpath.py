@@ -83,6 +83,23 @@ def run(session: Session, stmt: ClauseElement, params: Mapping[str, Any]) -> lis
     return rows
 
 
+def execute(session: Session, stmt: ClauseElement, params: Mapping[str, Any]) -> tuple[int, Any]:
+    """Execute a statement that returns no rows: (rows it changed, the driver's last inserted
+    row id). SQLite counts rows reliably even for `INSERT … ON CONFLICT DO NOTHING`, which
+    spares it `RETURNING`: SQLite buffers a RETURNING statement's rows in a temporary table,
+    ~8 µs a statement."""
+    compiled = _compile(session, stmt, tuple(params))
+    if compiled is None:
+        result = session.connection().execute(stmt, dict(params))
+        return result.rowcount, getattr(result, "lastrowid", None)
+    cursor = _cursor(session)
+    try:
+        cursor.execute(compiled.sql, _bound(compiled, params))
+        return cursor.rowcount, cursor.lastrowid
+    finally:
+        cursor.close()
+
+
 def run_many(session: Session, stmt: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> None:
     """Execute a statement that returns nothing once per parameter set (all with the same
     keys), in one driver call."""

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from storage import fastpath
 
-_INSERT_IGNORE: dict[tuple[str, str, bool], Any] = {}
+_INSERT_IGNORE: dict[tuple[str, str, str | None], Any] = {}
 _INSERT_MANY: dict[tuple[str, str, tuple[str, ...], tuple[str, ...], int], Any] = {}
 
 
@@ -33,30 +33,40 @@ def dialect_insert(session: Session, model: Any) -> Any:
     raise RuntimeError(f"unsupported database dialect: {name}")
 
 
-def _insert_ignoring(session: Session, table: Table, *, returning_id: bool) -> Any:
-    """`INSERT … ON CONFLICT DO NOTHING RETURNING id` (or `RETURNING 1`), built once per
-    dialect and table."""
-    key = (session.get_bind().dialect.name, table.name, returning_id)
+def _insert_ignoring(session: Session, table: Table, returning: str | None) -> Any:
+    """`INSERT … ON CONFLICT DO NOTHING`, with `RETURNING id`, `RETURNING 1` or (None) nothing;
+    built once per dialect and table."""
+    key = (session.get_bind().dialect.name, table.name, returning)
     stmt = _INSERT_IGNORE.get(key)
     if stmt is None:
-        returning = table.c.id if returning_id else literal_column("1")
-        stmt = _INSERT_IGNORE[key] = (
-            dialect_insert(session, table).on_conflict_do_nothing().returning(returning)
-        )
+        stmt = dialect_insert(session, table).on_conflict_do_nothing()
+        if returning is not None:
+            stmt = stmt.returning(table.c.id if returning == "id" else literal_column("1"))
+        _INSERT_IGNORE[key] = stmt
     return stmt
+
+
+def _on_sqlite(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
 
 
 def insert_ignore(session: Session, model: Any, values: dict[str, Any]) -> bool:
     """Insert a row unless it conflicts with a unique key; True when it was inserted."""
+    table = table_of(model)
+    if _on_sqlite(session):  # the count of rows inserted, without RETURNING's cost
+        return fastpath.execute(session, _insert_ignoring(session, table, None), values)[0] > 0
     # RETURNING rather than rowcount: psycopg reports -1 for INSERT … ON CONFLICT DO NOTHING.
-    stmt = _insert_ignoring(session, table_of(model), returning_id=False)
-    return bool(fastpath.run(session, stmt, values))
+    return bool(fastpath.run(session, _insert_ignoring(session, table, "1"), values))
 
 
 def insert_ignore_returning(session: Session, model: Any, values: dict[str, Any]) -> Any:
     """Insert a row unless it conflicts with a unique key; the new row's id, or None."""
-    stmt = _insert_ignoring(session, table_of(model), returning_id=True)
-    return fastpath.scalar(session, stmt, values)
+    table = table_of(model)
+    if _on_sqlite(session):  # an INTEGER PRIMARY KEY `id` is the row id
+        inserted, row_id = fastpath.execute(session, _insert_ignoring(session, table, None),
+                                            values)
+        return row_id if inserted else None
+    return fastpath.scalar(session, _insert_ignoring(session, table, "id"), values)
 
 
 def insert_new(

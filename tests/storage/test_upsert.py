@@ -1,5 +1,7 @@
 """`insert_new`: many rows in one statement, each inserted unless its unique key is taken,
-telling which were new — how the router de-duplicates a batch of deliveries at once."""
+telling which were new — how the router de-duplicates a batch of deliveries at once; and
+`insert_ignore` / `insert_ignore_returning`, one row at a time (SQLite counts the row instead
+of asking for it back)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from storage.db import Store
-from storage.models import ProcessedEvent
-from storage.upsert import insert_new
+from storage.models import Community, ProcessedEvent
+from storage.upsert import insert_ignore, insert_ignore_returning, insert_new
 
 KEY = ("platform", "event_id")
 AT = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
@@ -45,3 +47,21 @@ def test_batches_of_every_size_up_to_the_routers_limit(store: Store) -> None:
         for size in range(1, MAX_BATCH + 1):
             ids = [f"Ev{size}-{n}" for n in range(size)]
             assert len(insert_new(session, ProcessedEvent, rows(*ids), KEY)) == size
+
+
+def test_single_inserts_tell_new_rows_from_taken_keys(store: Store) -> None:
+    def community(external_id: str) -> dict[str, object]:
+        return {"platform": "slack", "external_id": external_id, "name": external_id,
+                "created_at": AT}
+
+    with store.session() as session:
+        first = insert_ignore_returning(session, Community, community("T1"))
+        second = insert_ignore_returning(session, Community, community("T2"))
+        assert isinstance(first, int) and second == first + 1
+        # a taken key: nothing inserted, and not the id of the row inserted before it
+        assert insert_ignore_returning(session, Community, community("T1")) is None
+        assert insert_ignore(session, ProcessedEvent, rows("Ev1")[0]) is True
+        assert insert_ignore(session, ProcessedEvent, rows("Ev1")[0]) is False
+    with store.session() as session:
+        stored = session.execute(select(Community.id, Community.external_id)).all()
+    assert sorted(stored) == [(first, "T1"), (second, "T2")]
