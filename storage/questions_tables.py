@@ -63,7 +63,6 @@ class Question(SQLModel, table=True):
                          name="uq_questions_message"),
         Index("ix_questions_due", "status", "next_step_at"),
         Index("ix_questions_community_status", "community_id", "status", "posted_at"),
-        Index("ix_questions_asker", "community_id", "asker_external_id", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

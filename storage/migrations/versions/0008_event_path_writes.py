@@ -6,6 +6,10 @@
 - The questions' unique key becomes (community_id, message_external_id, channel_external_id),
   named `uq_questions_message`: it serves the lookup of a thread's question by its root
   message, so `ix_questions_message` goes (one index fewer per question asked).
+- `ix_questions_asker` (community_id, asker_external_id, status) goes: only `/community
+  answered` without a thread read it (an asker's latest open question, now found newest first
+  through `ix_questions_community_status`), yet every question asked and every one answered
+  wrote it.
 - On SQLite, `faq_terms` becomes a WITHOUT ROWID table, stored in its primary key's order: one
   b-tree per term instead of a rowid table plus the key's index. (`processed_events` stays a
   rowid table: as WITHOUT ROWID its appends wrote ~1.5 more log pages per event.)
@@ -65,11 +69,14 @@ def upgrade() -> None:
                     sqlite_where=sa.text(REPLIES_ONLY), postgresql_where=sa.text(REPLIES_ONLY))
     _swap_unique(OLD_KEY, NEW_KEY, "uq_questions_message")
     op.drop_index("ix_questions_message", table_name="questions")
+    op.drop_index("ix_questions_asker", table_name="questions")
     _faq_terms_rowid(with_rowid=False)
 
 
 def downgrade() -> None:
     _faq_terms_rowid(with_rowid=True)
+    op.create_index("ix_questions_asker", "questions",
+                    ["community_id", "asker_external_id", "status"])
     op.create_index("ix_questions_message", "questions",
                     ["community_id", "message_external_id"])
     _swap_unique(NEW_KEY, OLD_KEY, None)
