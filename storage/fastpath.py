@@ -87,7 +87,7 @@ def execute(session: Session, stmt: ClauseElement, params: Mapping[str, Any]) ->
     """Execute a statement that returns no rows: (rows it changed, the driver's last inserted
     row id). SQLite counts rows reliably even for `INSERT … ON CONFLICT DO NOTHING`, which
     spares it `RETURNING`: SQLite buffers a RETURNING statement's rows in a temporary table,
-    ~8 µs a statement."""
+    ~7 µs a statement."""
     compiled = _compile(session, stmt, tuple(params))
     if compiled is None:
         result = session.connection().execute(stmt, dict(params))
