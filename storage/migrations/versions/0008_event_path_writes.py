@@ -12,7 +12,7 @@
   wrote it.
 - On SQLite, `faq_terms` becomes a WITHOUT ROWID table, stored in its primary key's order: one
   b-tree per term instead of a rowid table plus the key's index. (`processed_events` stays a
-  rowid table: as WITHOUT ROWID its appends wrote ~1.5 more log pages per event.)
+  rowid table: as WITHOUT ROWID it cost ~1.5 more log writes per event.)
 
 Revision ID: 0008
 Revises: 0007
