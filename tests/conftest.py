@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from bot.app import build
 from bot.clock import ManualClock
@@ -67,15 +67,22 @@ def pg_engine_args(schema: str) -> dict[str, object]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """A migrated, empty store on each engine."""
+def blank_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database on each engine, not migrated yet (migration tests start here)."""
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
     else:
         url, schema = request.getfixturevalue("pg_schema_url")
         engine = make_engine(url, **pg_engine_args(schema))
-    migrate.upgrade(engine)
-    store = Store(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def store(blank_engine: Engine) -> Iterator[Store]:
+    """A migrated, empty store on each engine."""
+    migrate.upgrade(blank_engine)
+    store = Store(blank_engine)
     yield store
     store.dispose()
 

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Engine, inspect
 
 import storage.tables  # noqa: F401  (every table on the metadata)
 from storage import migrate
@@ -59,17 +59,10 @@ def test_db_upgrade_command_creates_the_default_sqlite_file(tmp_path: Path, monk
     assert main(["db", "current"]) == 0
 
 
-@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
-def test_event_path_migration_keeps_questions_and_their_faq(
-    database: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
+def test_event_path_migration_keeps_questions_and_their_faq(blank_engine: Engine) -> None:
     """0008 rebuilds the questions' unique key and (on SQLite) the FAQ term table: what was
     there before is still there, still unique, both ways."""
-    if database == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
-    else:
-        url, schema = request.getfixturevalue("pg_schema_url")
-        engine = make_engine(url, **pg_engine_args(schema))
+    engine = blank_engine
     migrate.upgrade(engine, "0007")
     at = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
     question = {"community_id": 1, "channel_external_id": "C1", "channel_name": "help",
@@ -99,4 +92,3 @@ def test_event_path_migration_keeps_questions_and_their_faq(
             assert sorted(terms) == ["deploy", "helm"]
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
             connection.execute(sa.insert(Question.__table__).values(**question))
-    engine.dispose()

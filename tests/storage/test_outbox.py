@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
@@ -152,15 +150,8 @@ def test_status_updates_apply_to_the_row_they_name(store: Store, clock: ManualCl
     assert rows["c"].last_error == "PermanentError: channel_not_found"
 
 
-@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
-def test_upgrade_gives_rows_still_to_send_their_lane(
-    database: str, tmp_path: Path, request: pytest.FixtureRequest
-) -> None:
-    if database == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
-    else:
-        url, schema = request.getfixturevalue("pg_schema_url")
-        engine = make_engine(url, **pg_engine_args(schema))
+def test_upgrade_gives_rows_still_to_send_their_lane(blank_engine: sa.Engine) -> None:
+    engine = blank_engine
     migrate.upgrade(engine, "0006")
     now = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
     outbox = sa.table("outbox", *(sa.column(name) for name in (
@@ -185,4 +176,3 @@ def test_upgrade_gives_rows_still_to_send_their_lane(
     with engine.connect() as connection:
         lanes = dict(connection.execute(sa.text("SELECT key, lane FROM outbox")).all())
     assert lanes == {"dm": "dm:U1", "post": "C1", "named": "#welcome", "old": ""}
-    engine.dispose()

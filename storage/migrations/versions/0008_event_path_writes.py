@@ -57,10 +57,11 @@ def _swap_unique(drop: list[str], create: list[str], create_name: str | None) ->
 
 
 def _faq_terms_rowid(*, with_rowid: bool) -> None:
+    """On SQLite, copy `faq_terms` into a table created with or WITHOUT ROWID."""
     if _is_sqlite():
         with op.batch_alter_table("faq_terms", recreate="always",
                                   table_kwargs={"sqlite_with_rowid": with_rowid}):
-            pass
+            pass  # the copy, made when the batch ends, is the whole change
 
 
 def upgrade() -> None:
