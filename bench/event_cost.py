@@ -63,7 +63,14 @@ async def _one_round(fake: FakeSlack, bodies: list[dict[str, Any]], *, stub: boo
             if stub:
                 ctx.router.dispatch = _discard  # type: ignore[method-assign]
             await _replay(adapter, bodies[:WARM_UP])
-            return await _replay(adapter, bodies[WARM_UP:])
+            cost = await _replay(adapter, bodies[WARM_UP:])
+            stats = ctx.router.stats
+            if not stub and (stats.events, stats.duplicates, stats.rejected) != (
+                    len(bodies), 0, 0):
+                raise RuntimeError(f"the bot handled {stats.events} of {len(bodies)} "
+                                   f"deliveries ({stats.duplicates} duplicates, "
+                                   f"{stats.rejected} rejected)")
+            return cost
 
 
 async def measure(deliveries: int, rounds: int) -> dict[str, float]:

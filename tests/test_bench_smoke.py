@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bench.event_cost import measure as measure_event_cost
 from bench.join_burst import discord_burst, slack_burst
 from bench.pipeline import (
     pipeline_events_per_second,
@@ -32,6 +33,13 @@ async def test_slack_overhead_compares_the_whole_bot_with_bare_bolt() -> None:
     assert row.figure > 0 and row.baseline and row.baseline > 0
     assert row.ratio is not None and row.target == "≥ 0.5× (≤ 2× bare)"
     assert "all answered 200" in row.notes  # measure() raises if any was refused or not stored
+
+
+async def test_event_cost_replays_every_delivery_through_the_bot() -> None:
+    result = await measure_event_cost(deliveries=120, rounds=1)  # raises if any went unhandled
+
+    assert result["whole_cpu_us"] > result["adapter_cpu_us"] > 0
+    assert result["writes_per_delivery"] > 0  # the commits wrote the log
 
 
 async def test_slack_join_burst_greets_every_newcomer_once_within_the_limits() -> None:
