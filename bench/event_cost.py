@@ -25,7 +25,13 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from bench.slack_overhead import WARM_UP, _discard, seed_workspace, slack_bot, synthetic_deliveries
+from bench.slack_overhead import (
+    WARM_UP,
+    discard_dispatch,
+    seed_workspace,
+    slack_bot,
+    synthetic_deliveries,
+)
 from bot.platforms.slack.adapter import SlackAdapter
 from tests.fakes.slack_server import FakeSlack
 
@@ -61,7 +67,7 @@ async def _one_round(fake: FakeSlack, bodies: list[dict[str, Any]], *, stub: boo
         async with slack_bot(fake, Path(tmp) / "bot.db") as (ctx, adapter):
             await ctx.sender.stop()  # type: ignore[union-attr]  # no outbox traffic timed
             if stub:
-                ctx.router.dispatch = _discard  # type: ignore[method-assign]
+                ctx.router.dispatch = discard_dispatch  # type: ignore[method-assign]
             await _replay(adapter, bodies[:WARM_UP])
             cost = await _replay(adapter, bodies[WARM_UP:])
             stats = ctx.router.stats
