@@ -27,6 +27,8 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, **engine_args: Any) -> Engine:
+    # Errors name the statement but not its values: those are members' messages and tokens.
+    engine_args.setdefault("hide_parameters", True)
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":

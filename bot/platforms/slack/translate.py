@@ -342,7 +342,7 @@ def event_callback(body: Payload, installation: Installation, now: datetime) -> 
     return translator(event, ctx)
 
 
-# --- what the listeners can take ------------------------------------------------------------
+# --- what the adapter can take --------------------------------------------------------------------
 
 INTERACTIONS_BY_CALLBACK = ("message_action", "shortcut", "view_submission")
 

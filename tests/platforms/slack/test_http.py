@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import aiohttp
@@ -109,6 +111,34 @@ async def test_a_delivery_retried_three_times_greets_once(slack: SlackBot) -> No
     assert len(slack.fake.messages(dm_channel(slack.fake, ALICE))) == 1
     assert len(slack.texts_in(WELCOME)) == 1
     assert slack.ctx.router.stats.duplicates == 3
+
+
+async def test_a_delivery_the_store_cannot_take_is_refused_and_its_retry_kept_once(
+    slack: SlackBot, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 500 makes Slack deliver again; a 200 would have lost the message. The log names the
+    failure, never the member's text (not even inside the SQL error)."""
+    payload = slack.message(ALICE, "my secret plan", ts="1700000992.000100")
+    store = slack.ctx.store
+    working = store.transaction
+
+    @asynccontextmanager
+    async def failing() -> AsyncIterator[None]:
+        async with working() as session:
+            session.connection().exec_driver_sql("SELECT * FROM no_such_table WHERE x = ?",
+                                                 ("my secret plan",))
+            yield
+
+    monkeypatch.setattr(store, "transaction", failing)
+    assert (await slack.deliver(payload)).status == 500
+    assert slack.count(Message) == 0
+    assert "could not be recorded" in caplog.text and "secret" not in caplog.text
+
+    monkeypatch.setattr(store, "transaction", working)
+    assert (await slack.deliver(payload, retry_num=1)).status == 200
+    assert (await slack.deliver(payload, retry_num=2)).status == 200
+    with store.session() as session:
+        assert session.execute(select(Message.text)).scalars().all() == ["my secret plan"]
 
 
 async def test_429_is_waited_out_and_the_message_sent_once(slack: SlackBot) -> None:
