@@ -1,14 +1,16 @@
 """Slack adapter overhead: the same signed Events API deliveries (messages in a few channels,
 thread replies, reactions; 10,000, or 1,000 at the quick size) POSTed by one aiohttp client with
-16 in flight, first to a bare slack-bolt `AsyncApp` whose listeners only ack, then to our
-`SlackAdapter` with the whole bot behind it (translation, names, router, handlers, store on a
-SQLite file). Both are served the same way (aiohttp on 127.0.0.1, `POST /slack/events`, bolt's
-signature check, `process_before_response`), both learn who they are from a fake Slack's
-`auth.test`, and ours looks names up there too. The client runs in its own process, as Slack
-does not share the bot's CPU; 50 deliveries warm each server up before timing.
+16 in flight to a bare slack-bolt `AsyncApp` whose listeners only ack, and to our `SlackAdapter`
+with the whole bot behind it (translation, names, router, handlers, store on a SQLite file).
+Both are served the same way (aiohttp on 127.0.0.1, `POST /slack/events`, bolt's signature
+check, `process_before_response`), both learn who they are from a fake Slack's `auth.test`,
+and ours looks names up there too. The client runs in its own process, as Slack does not share
+the bot's CPU; 50 deliveries warm each server up before timing.
 
-The notes add a third run, our adapter with the router stubbed out, which splits the overhead
-into what bolt plus the adapter cost and what the bot behind them costs.
+All the servers run at once and the client takes them in turn, a chunk of deliveries each (the
+order rotating every turn): a shared machine's speed moves within seconds, and this way it
+moves under every server alike. A third server, our adapter with the router stubbed out,
+splits the overhead into what bolt plus the adapter cost and what the bot behind them costs.
 `python -m bench.slack_overhead [--full]`.
 """
 
@@ -28,7 +30,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from statistics import median
+from statistics import quantiles
 from typing import Any
 
 import aiohttp
@@ -56,7 +58,8 @@ SECRET = "bench-signing-secret"
 BOT_TOKEN = "xoxb-1-bench-bot-token"
 IN_FLIGHT = 16
 WARM_UP = 50  # deliveries sent before timing: connections, auth.test, the first lookups
-ROUNDS = 5
+CHUNKS = 20  # turns per round: each server takes 1/CHUNKS of the deliveries per turn
+ROUNDS = 3  # each with fresh stores
 USERS = 500
 TEAM_ID, APP_ID, BOT_USER_ID = "T0FAKE0001", "A0APP00001", "U0BOT00001"  # FakeSlack's defaults
 START_TS = 1_772_442_000  # 2026-03-02 09:00 UTC
@@ -175,44 +178,74 @@ async def serve(app: AsyncApp) -> AsyncIterator[str]:
         await runner.cleanup()
 
 
-async def post_all(url: str, bodies: list[str], *, in_flight: int = IN_FLIGHT) -> tuple[
-    float, dict[int, int]
-]:
+async def post_all(
+    url: str, bodies: list[str], *, in_flight: int = IN_FLIGHT,
+    session: aiohttp.ClientSession | None = None,
+) -> tuple[float, dict[int, int]]:
     """POST every body, signed just before (not timed), `in_flight` at a time, through one
-    aiohttp session; returns the seconds taken and how many got each HTTP status."""
+    aiohttp session (`session`, or a new one); returns the seconds taken and how many got each
+    HTTP status."""
+    if session is None:
+        connector = aiohttp.TCPConnector(limit=in_flight)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            return await post_all(url, bodies, in_flight=in_flight, session=session)
     now = int(time.time())
     signed = [(body.encode(), {"Content-Type": "application/json",
                                **sign_headers(body, SECRET, now)}) for body in bodies]
     statuses: Counter[int] = Counter()
     queue = iter(signed)
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=in_flight)) as session:
 
-        async def worker() -> None:
-            for data, headers in queue:
-                async with session.post(url, data=data, headers=headers) as response:
-                    await response.read()
-                    statuses[response.status] += 1
+    async def worker() -> None:
+        for data, headers in queue:
+            async with session.post(url, data=data, headers=headers) as response:
+                await response.read()
+                statuses[response.status] += 1
 
-        with stopwatch() as elapsed:
-            await asyncio.gather(*(worker() for _ in range(in_flight)))
+    with stopwatch() as elapsed:
+        await asyncio.gather(*(worker() for _ in range(in_flight)))
     return elapsed(), dict(statuses)
 
 
-def client(url: str, count: int) -> None:
-    """The client process: warm up, then time `count` deliveries; prints JSON."""
-    bodies = synthetic_deliveries(WARM_UP + count).bodies
+def client(urls: list[str], deliveries: int, chunks: int) -> None:
+    """The client process: warm each server up, then send each the same `deliveries` in
+    `chunks` turns, the servers taking turns in an order that rotates; prints JSON: every
+    chunk's seconds per server, and the statuses answered."""
+    bodies = synthetic_deliveries(WARM_UP + deliveries).bodies
+    size = -(-deliveries // chunks)
 
-    async def both() -> tuple[float, dict[int, int]]:
-        await post_all(url, bodies[:WARM_UP])
-        return await post_all(url, bodies[WARM_UP:])
+    async def in_turns() -> tuple[list[list[float]], Counter[int]]:
+        seconds: list[list[float]] = [[] for _ in urls]
+        statuses: Counter[int] = Counter()
+        sessions = [aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=IN_FLIGHT))
+                    for _ in urls]
+        try:
+            for url, session in zip(urls, sessions, strict=True):
+                await post_all(url, bodies[:WARM_UP], session=session)
+            for turn, start in enumerate(range(WARM_UP, WARM_UP + deliveries, size)):
+                for index in _rotated(range(len(urls)), turn):
+                    took, answered = await post_all(urls[index], bodies[start:start + size],
+                                                    session=sessions[index])
+                    seconds[index].append(took)
+                    statuses.update(answered)
+        finally:
+            for session in sessions:
+                await session.close()
+        return seconds, statuses
 
-    seconds, statuses = asyncio.run(both())
+    seconds, statuses = asyncio.run(in_turns())
     print(json.dumps({"seconds": seconds, "statuses": statuses}))
 
 
-async def deliver_from_another_process(url: str, count: int) -> float:
-    """Run `client` in its own process (Slack is not on the bot's CPU); its seconds."""
-    code = f"from bench.slack_overhead import client\nclient({url!r}, {count})"
+def _rotated(indices: range, turn: int) -> list[int]:
+    shift = turn % len(indices)
+    return [*indices[shift:], *indices[:shift]]
+
+
+async def deliver_in_turns(urls: list[str], deliveries: int, chunks: int
+                           ) -> list[list[float]]:
+    """Run `client` in its own process (Slack is not on the bot's CPU); each server's chunk
+    seconds, in the order of `urls`."""
+    code = f"from bench.slack_overhead import client\nclient({urls!r}, {deliveries}, {chunks})"
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-c", code, cwd=ROOT, stdout=asyncio.subprocess.PIPE,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
@@ -223,8 +256,8 @@ async def deliver_from_another_process(url: str, count: int) -> float:
     result = json.loads(out.decode().strip().splitlines()[-1])
     refused = {s: n for s, n in result["statuses"].items() if s != "200"}
     if refused:
-        raise RuntimeError(f"{url}: deliveries not answered 200: {refused}")
-    return float(result["seconds"])
+        raise RuntimeError(f"deliveries not answered 200: {refused}")
+    return [[float(x) for x in per_server] for per_server in result["seconds"]]
 
 
 def bare_bolt(fake: FakeSlack) -> AsyncApp:
@@ -269,7 +302,7 @@ async def slack_bot(
         await ctx.sender.stop()
         await adapter.stop()
         store.dispose()
-        gc.unfreeze()  # the bare bolt app of the next round runs as Python starts it
+        gc.unfreeze()  # as before the bot started
 
 
 def count(ctx: BotContext, model: Any) -> int:
@@ -277,53 +310,60 @@ def count(ctx: BotContext, model: Any) -> int:
         return session.execute(select(func.count()).select_from(model)).scalar_one()
 
 
-async def _through_the_bot(fake: FakeSlack, deliveries: int, data: Deliveries) -> float:
-    """Seconds for our adapter with the whole bot on a fresh store; checks what it stored."""
-    with tempfile.TemporaryDirectory() as tmp:
-        async with slack_bot(fake, Path(tmp) / "bot.db") as (ctx, adapter):
-            seconds = await deliver_from_another_process(
-                f"http://127.0.0.1:{adapter.port}{EVENTS_PATH}", deliveries)
-            stored = {"events": count(ctx, ProcessedEvent), "messages": count(ctx, Message),
-                      "reactions": count(ctx, Reaction)}
-            duplicates, rejected = ctx.router.stats.duplicates, ctx.router.stats.rejected
+def check_stored(ctx: BotContext, data: Deliveries) -> None:
+    """Every delivery recorded exactly once, none refused."""
+    stored = {"events": count(ctx, ProcessedEvent), "messages": count(ctx, Message),
+              "reactions": count(ctx, Reaction)}
     expected = {"events": len(data.bodies), "messages": data.messages,
                 "reactions": data.reactions}
+    duplicates, rejected = ctx.router.stats.duplicates, ctx.router.stats.rejected
     if stored != expected or duplicates or rejected:
         raise RuntimeError(f"ours stored {stored}, expected {expected} "
                            f"({duplicates} duplicates, {rejected} rejected)")
+
+
+async def one_round(fake: FakeSlack, deliveries: int, data: Deliveries,
+                    chunks: int) -> list[list[float]]:
+    """Bare bolt, the whole bot and the adapter alone (router stubbed), each on its own port
+    and the bots on fresh stores, served at once; their chunk seconds, in that order."""
+    with tempfile.TemporaryDirectory() as tmp:
+        async with serve(bare_bolt(fake)) as bare_url, \
+                slack_bot(fake, Path(tmp) / "ours.db") as (ctx, ours), \
+                slack_bot(fake, Path(tmp) / "alone.db") as (alone_ctx, alone):
+            alone_ctx.router.dispatch = discard_dispatch  # type: ignore[method-assign]
+            seconds = await deliver_in_turns(
+                [bare_url, *(f"http://127.0.0.1:{a.port}{EVENTS_PATH}" for a in (ours, alone))],
+                deliveries, chunks)
+            check_stored(ctx, data)
     return seconds
 
 
-async def _adapter_alone(fake: FakeSlack, deliveries: int) -> float:
-    with tempfile.TemporaryDirectory() as tmp:
-        async with slack_bot(fake, Path(tmp) / "bot.db") as (ctx, adapter):
-            ctx.router.dispatch = discard_dispatch  # type: ignore[method-assign]
-            return await deliver_from_another_process(
-                f"http://127.0.0.1:{adapter.port}{EVENTS_PATH}", deliveries)
-
-
-async def measure(deliveries: int, rounds: int = ROUNDS) -> Row:
-    """Medians of `rounds` interleaved runs of each, so a neighbour's burst of CPU on a shared
-    machine decides neither the figure nor the baseline; the notes give the range of the
-    rounds' own ratios."""
+async def measure(deliveries: int, rounds: int = ROUNDS, chunks: int = CHUNKS) -> Row:
+    """Deliveries per second over every chunk of every round; the notes give the middle half
+    of the chunks' own ratios (a chunk's bare seconds over ours, taken in the same turn)."""
     data = synthetic_deliveries(WARM_UP + deliveries)
-    bare, ours, alone = [], [], []
+    bare: list[float] = []
+    ours: list[float] = []
+    alone: list[float] = []
     async with FakeSlack() as fake:
         seed_workspace(fake)
         for _ in range(rounds):
-            async with serve(bare_bolt(fake)) as url:
-                bare.append(await deliver_from_another_process(url, deliveries))
-            ours.append(await _through_the_bot(fake, deliveries, data))
-            alone.append(await _adapter_alone(fake, deliveries))
-    per_round = sorted(b / o for b, o in zip(bare, ours, strict=True))
+            for total, chunk_seconds in zip((bare, ours, alone),
+                                            await one_round(fake, deliveries, data, chunks),
+                                            strict=True):
+                total.extend(chunk_seconds)
+    count_all = deliveries * rounds
+    ratios = [b / o for b, o in zip(bare, ours, strict=True)]
+    per_chunk = quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
     return Row(
         f"Slack HTTP deliveries through the whole bot ({deliveries:,})",
-        deliveries / median(ours), "deliveries/s", deliveries / median(bare),
+        count_all / sum(ours), "deliveries/s", count_all / sum(bare),
         "bare slack-bolt app that only acks", target="≥ 0.5× (≤ 2× bare)",
-        notes=f"median of {rounds} rounds, their ratios {per_round[0]:.2f}–{per_round[-1]:.2f}×;"
-              f" client in its own process, {IN_FLIGHT} in flight; all answered 200; "
-              f"{data.messages:,} messages and {data.reactions:,} reactions stored once; the "
-              f"adapter alone (router stubbed) {median(bare) / median(alone):.2f}× bare",
+        notes=f"{rounds} rounds of {chunks} turns, the servers taking chunks in turn; the "
+              f"chunks' own ratios {per_chunk[0]:.2f}–{per_chunk[2]:.2f}× (middle half); "
+              f"client in its own process, {IN_FLIGHT} in flight; all answered 200; "
+              f"{data.messages:,} messages and {data.reactions:,} reactions stored once a "
+              f"round; the adapter alone (router stubbed) {sum(bare) / sum(alone):.2f}× bare",
     )
 
 
