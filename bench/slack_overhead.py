@@ -178,6 +178,11 @@ async def serve(app: AsyncApp) -> AsyncIterator[str]:
         await runner.cleanup()
 
 
+def client_session(in_flight: int) -> aiohttp.ClientSession:
+    """One client's connection pool: `in_flight` connections to a server at most."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=in_flight))
+
+
 async def post_all(
     url: str, bodies: list[str], *, in_flight: int = IN_FLIGHT,
     session: aiohttp.ClientSession | None = None,
@@ -186,8 +191,7 @@ async def post_all(
     aiohttp session (`session`, or a new one); returns the seconds taken and how many got each
     HTTP status."""
     if session is None:
-        connector = aiohttp.TCPConnector(limit=in_flight)
-        async with aiohttp.ClientSession(connector=connector) as session:
+        async with client_session(in_flight) as session:
             return await post_all(url, bodies, in_flight=in_flight, session=session)
     now = int(time.time())
     signed = [(body.encode(), {"Content-Type": "application/json",
@@ -216,8 +220,7 @@ def client(urls: list[str], deliveries: int, chunks: int) -> None:
     async def in_turns() -> tuple[list[list[float]], Counter[int]]:
         seconds: list[list[float]] = [[] for _ in urls]
         statuses: Counter[int] = Counter()
-        sessions = [aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=IN_FLIGHT))
-                    for _ in urls]
+        sessions = [client_session(IN_FLIGHT) for _ in urls]
         try:
             for url, session in zip(urls, sessions, strict=True):
                 await post_all(url, bodies[:WARM_UP], session=session)
