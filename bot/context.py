@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlmodel import Session
 
@@ -15,6 +15,7 @@ from bot.chat import Chat, Form
 from bot.clock import Clock
 from bot.community_config import CommunityConfig
 from bot.events import ChannelRef, CommunityRef, Event, InteractionRef
+from bot.metrics.reads import Reads
 from storage.db import Store
 from storage.directory import Directory
 from storage.outbox import Outbox
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from bot.sender import OutboxSender
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -108,6 +110,12 @@ class Turn:
 
     async def _start(self, action: Callable[[], Awaitable[None]], name: str) -> None:
         self.ctx.start_background(action, name)
+
+    async def report(self, build: Callable[[Reads], T]) -> T:
+        """`build(reads)` off the event loop, its statements run at once on connections of
+        their own (`Store.read_at_once`): they see what is committed, not this turn's own
+        writes."""
+        return await asyncio.to_thread(build, self.ctx.store.read_at_once)
 
     def open_form(self, interaction: InteractionRef, form: Form) -> None:
         """Open a modal now (it must answer the interaction within seconds)."""

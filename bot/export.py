@@ -27,6 +27,7 @@ from bot.metrics.health import Health, health
 from bot.metrics.ladder import LadderRules, Rung, activity, ladder, member_rungs
 from bot.metrics.periods import Period, parse_period
 from bot.metrics.questions import accepted_answers, first_responses
+from bot.metrics.reads import in_order
 from storage.db import Store
 from storage.models import Community, Member, Message
 
@@ -156,7 +157,7 @@ def export(
     with store.session() as session:
         target = find_community(session, community)
         rules = LadderRules.from_config(config, target.platform)
-        figures = health(session, target.community_id, period)
+        figures = health(in_order(session), target.community_id, period)
         metrics = list(metric_rows(figures))
         rungs = ladder(session, target.community_id, period, rules)
         metrics += [(f"ladder_{rung.name.lower()}", rungs.now[rung], rungs.before[rung])

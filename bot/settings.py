@@ -6,6 +6,9 @@ from pathlib import Path
 
 from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.exc import ArgumentError
+
+from storage.db import IN_MEMORY, in_memory_sqlite
 
 
 class ConfigError(Exception):
@@ -36,6 +39,18 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = None
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
+
+    @field_validator("database_url")
+    @classmethod
+    def _kept_in_a_file(cls, value: str) -> str:
+        try:
+            memory = in_memory_sqlite(value)
+        except ArgumentError:
+            raise ValueError("not a database URL; e.g. sqlite:///data/community-bot.db or "
+                             "postgresql://user@host/dbname") from None
+        if memory:
+            raise ValueError(IN_MEMORY)
+        return value
 
     @field_validator("log_level")
     @classmethod

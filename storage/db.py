@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +28,25 @@ def normalise_url(url: str) -> str:
     return url
 
 
+IN_MEMORY = ("an in-memory SQLite database is not supported: every connection to one is a "
+             "new, empty database, and the bot reads and writes on several; give a file, e.g. "
+             "sqlite:///data/community-bot.db")
+
+
+def in_memory_sqlite(url: str) -> bool:
+    parsed = make_url(normalise_url(url))
+    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+
+
 def make_engine(url: str, **engine_args: Any) -> Engine:
+    if in_memory_sqlite(url):
+        raise ValueError(IN_MEMORY)
     # Errors name the statement but not its values: those are members' messages and tokens.
     engine_args.setdefault("hide_parameters", True)
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)  # type: ignore[arg-type]
         # LIFO: the connection returned last is lent next. A SQLite connection drops its whole
         # page cache whenever another connection has written since its last transaction, and
         # a first-in-first-out pool would alternate two connections forever once a checkpoint
@@ -76,6 +89,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 DBAPI_CONNECTION = "dbapi_connection"
+# A report's statements run at once on this many connections (`Store.read_at_once`): more
+# than the 2 cores a small install has, so that the longest statement is not left alone.
+READERS = 4
+_reader = threading.local()  # set in the readers' threads: a read that reads at once itself
+# runs its batch in order instead of waiting on the pool it occupies
 
 
 class Store:
@@ -93,6 +111,7 @@ class Store:
         self._checkpoint_every = checkpoint_every if on_disk else None
         self._checkpoint_at = float("-inf")
         self._checkpointing: asyncio.Future[None] | None = None
+        self._readers: ThreadPoolExecutor | None = None
 
     @classmethod
     def from_url(cls, url: str) -> Store:
@@ -156,5 +175,29 @@ class Store:
             session.info[DBAPI_CONNECTION] = session.connection().connection.dbapi_connection
             yield session
 
+    def read_at_once(self, *reads: Callable[[Session], Any]) -> list[Any]:
+        """Each read's result, in order: every read in a transaction of its own, on its own
+        connection, in a worker thread, all at once. Each sees what was committed when it
+        began (never an open transaction's writes)."""
+        if len(reads) < 2 or getattr(_reader, "active", False):
+            with self.session() as session:
+                return [read(session) for read in reads]
+        if self._readers is None:
+            self._readers = ThreadPoolExecutor(READERS, thread_name_prefix="store-read",
+                                               initializer=_mark_reader)
+        futures = [self._readers.submit(self._read, read) for read in reads]
+        return [future.result() for future in futures]
+
+    def _read(self, read: Callable[[Session], Any]) -> Any:
+        with self.session() as session:
+            return read(session)
+
     def dispose(self) -> None:
+        if self._readers is not None:
+            self._readers.shutdown()
+            self._readers = None
         self.engine.dispose()
+
+
+def _mark_reader() -> None:
+    _reader.active = True

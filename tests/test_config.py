@@ -74,6 +74,21 @@ def test_wrong_type_in_environment_is_named(monkeypatch: pytest.MonkeyPatch) -> 
     assert "slack_http_port" in str(err.value)
 
 
+def test_an_in_memory_or_malformed_database_url_is_refused_with_the_fix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    with pytest.raises(ConfigError) as err:
+        load_settings(env_file=None)
+    assert "database_url" in str(err.value)
+    assert "give a file, e.g. sqlite:///data/community-bot.db" in str(err.value)
+
+    monkeypatch.setenv("DATABASE_URL", "sqlite:/data/bot.db")  # one slash short
+    with pytest.raises(ConfigError) as err:
+        load_settings(env_file=None)
+    assert "database_url: Value error, not a database URL" in str(err.value)
+
+
 def test_secrets_never_appear_in_settings_output(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-very-secret")
     settings = load_settings(env_file=None)

@@ -66,8 +66,8 @@ def _ago(now: datetime, then: datetime) -> str:
 
 
 async def show_stats(call: CommandCall, turn: Turn) -> str:
-    period = _period(call, turn)
-    figures = health(turn.session, turn.community_id, period)
+    period, community_id = _period(call, turn), turn.community_id
+    figures = await turn.report(lambda reads: health(reads, community_id, period))
     title = report.period_title(figures, _zone(turn))
     return "\n".join([f"Community health: {title}", *report.health_lines(figures)])
 

@@ -16,6 +16,7 @@ import inspect
 import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select
@@ -28,6 +29,7 @@ from bot.events import ChannelRef, UserRef
 from bot.metrics import people, report
 from bot.metrics.health import Day, Health, daily, health
 from bot.metrics.periods import Period, local_midnight
+from bot.metrics.reads import Reads
 from bot.metrics.report import plural
 from bot.metrics.sql import counted_posts
 from bot.metrics.topics import Topic, trending_topics
@@ -60,36 +62,47 @@ class DigestData:
 
 
 def collect(
-    session: Session, config: CommunityConfig, community_id: int, period: Period, *,
+    reads: Reads, config: CommunityConfig, community_id: int, period: Period, *,
     monthly: bool, with_texts: bool,
 ) -> DigestData:
+    """Every figure of the digest: the health report's statements, then the rest, each batch
+    run at once by `reads`."""
     zone = ZoneInfo(config.community.timezone)
     metrics = config.metrics
-    texts: list[str] = []
-    if with_texts:
-        texts = list(session.execute(
-            select(Message.text)
-            .where(counted_posts(community_id, period.start, period.end))
-            .order_by(Message.posted_at.desc()).limit(SUMMARY_SAMPLE)
-        ).scalars())
-    trends = people.channel_trends(session, community_id, period)
-    return DigestData(
-        period=period,
-        health=health(session, community_id, period),
-        days=daily(session, community_id, period, zone),
-        helpers=people.most_helpful(session, community_id, period, limit=3),
-        user_of_the_month=people.user_of_the_month(session, community_id, period.end)
-        if monthly else None,
-        at_risk=people.at_risk(session, community_id, period.end,
-                               silent_days=metrics.at_risk_silent_days,
-                               min_posts=metrics.at_risk_min_posts, limit=NAMES),
-        newcomers=people.silent_newcomers(session, community_id, period.end,
-                                          days=metrics.newcomer_days, limit=NAMES),
-        channels=people.trending_channels(trends, limit=3),
-        quiet=people.quiet_channels(trends, limit=3),
-        topics=trending_topics(session, community_id, period, limit=6),
-        texts=texts,
+    figures = health(reads, community_id, period)
+    days, helpers, best, at_risk, newcomers, trends, topics, texts = reads(
+        partial(daily, community_id=community_id, period=period, zone=zone),
+        partial(people.most_helpful, community_id=community_id, period=period, limit=3),
+        partial(people.user_of_the_month, community_id=community_id, as_of=period.end)
+        if monthly else _nothing,
+        partial(people.at_risk, community_id=community_id, as_of=period.end,
+                silent_days=metrics.at_risk_silent_days, min_posts=metrics.at_risk_min_posts,
+                limit=NAMES),
+        partial(people.silent_newcomers, community_id=community_id, as_of=period.end,
+                days=metrics.newcomer_days, limit=NAMES),
+        partial(people.channel_trends, community_id=community_id, period=period),
+        partial(trending_topics, community_id=community_id, period=period, limit=6),
+        partial(_latest_texts, community_id=community_id, period=period)
+        if with_texts else _nothing,
     )
+    return DigestData(
+        period=period, health=figures, days=days, helpers=helpers, user_of_the_month=best,
+        at_risk=at_risk, newcomers=newcomers, channels=people.trending_channels(trends, limit=3),
+        quiet=people.quiet_channels(trends, limit=3), topics=topics, texts=texts or [],
+    )
+
+
+def _latest_texts(session: Session, community_id: int, period: Period) -> list[str]:
+    """The period's latest posts, for the AI assist's summary."""
+    return list(session.execute(
+        select(Message.text)
+        .where(counted_posts(community_id, period.start, period.end))
+        .order_by(Message.posted_at.desc()).limit(SUMMARY_SAMPLE)
+    ).scalars())
+
+
+def _nothing(_session: Session) -> None:
+    return None
 
 
 def heuristic_summary(data: DigestData) -> Text:
@@ -184,9 +197,8 @@ async def deliver_digest(
     with_texts = getattr(getattr(ctx, "assist", None), "summarize", None) is not None
 
     def read() -> DigestData:  # in a worker thread: a big community's figures take a while
-        with ctx.store.session() as session:
-            return collect(session, config, community_id, period, monthly=monthly,
-                           with_texts=with_texts)
+        return collect(ctx.store.read_at_once, config, community_id, period, monthly=monthly,
+                       with_texts=with_texts)
 
     data = await asyncio.to_thread(read)
     about = await assisted_summary(getattr(ctx, "assist", None), data.texts)

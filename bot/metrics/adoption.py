@@ -23,6 +23,16 @@ from storage.models import Member, Message
 
 
 @dataclass(frozen=True)
+class MemberCounts:
+    """What a period's adoption needs from the members table."""
+
+    members: int  # present at the period's end
+    readers: int  # ... of them, those who had never posted by then
+    newcomers: int  # joined in the period
+    newcomers_posted: int  # ... of them, those who have posted since
+
+
+@dataclass(frozen=True)
 class Adoption:
     members: int
     active: int
@@ -52,8 +62,22 @@ def adoptions(
     counted: Sequence[Tally] | None = None,
 ) -> list[Adoption]:
     """Each period's adoption, in the order given; `counted` are the periods' tallies, when
-    the caller has them already. One pass over the members serves every period."""
+    the caller has them already."""
     counted = counted or tallies(session, community_id, periods)
+    members = member_counts(session, community_id, periods)
+    return [adoption_of(*parts) for parts in zip(counted, members, strict=True)]
+
+
+def adoption_of(tally: Tally, members: MemberCounts) -> Adoption:
+    """A period's adoption from its tally and its `member_counts`."""
+    return Adoption(members.members, tally.active_present, tally.contributors_present,
+                    members.readers, members.newcomers, members.newcomers_posted)
+
+
+def member_counts(
+    session: Session, community_id: int, periods: Sequence[Period]
+) -> list[MemberCounts]:
+    """Each period's `MemberCounts`, in the order given: one pass over the members."""
     ends = sorted({period.end for period in periods})
     groups = _member_groups(community_id, periods, ends)
     columns: list[Any] = []
@@ -65,13 +89,8 @@ def adoptions(
             func.sum(groups.c.n).filter(joined), func.sum(groups.c.n).filter(joined & posted),
         ]
     row = session.execute(select(*columns)).one()
-    figures = []
-    for index, tally in enumerate(counted):
-        members, readers, newcomers, newcomers_posted = (int(v or 0)
-                                                         for v in row[index * 4:index * 4 + 4])
-        figures.append(Adoption(members, tally.active_present, tally.contributors_present,
-                                readers, newcomers, newcomers_posted))
-    return figures
+    return [MemberCounts(*(int(value or 0) for value in row[index * 4:index * 4 + 4]))
+            for index in range(len(periods))]
 
 
 def adoption(session: Session, community_id: int, period: Period) -> Adoption:

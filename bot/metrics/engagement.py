@@ -66,14 +66,18 @@ def engagements(
     counted = counted or tallies(session, community_id, periods)
     threads = thread_replies(session, community_id, periods)
     questions = question_figures(session, community_id, periods)
-    return [
-        Engagement(
-            active_members=tally.active, contributors=tally.contributors, posts=tally.posts,
-            threads=tally.threads, threads_with_replies=with_replies, replies=replies,
-            reactions=tally.reactions, questions=asked,
-        )
-        for tally, (with_replies, replies), asked in zip(counted, threads, questions, strict=True)
-    ]
+    return [engagement_of(*parts) for parts in zip(counted, threads, questions, strict=True)]
+
+
+def engagement_of(tally: Tally, threads: tuple[int, int], questions: QuestionFigures
+                  ) -> Engagement:
+    """A period's engagement from its tally, `thread_replies` and `question_figures`."""
+    with_replies, replies = threads
+    return Engagement(
+        active_members=tally.active, contributors=tally.contributors, posts=tally.posts,
+        threads=tally.threads, threads_with_replies=with_replies, replies=replies,
+        reactions=tally.reactions, questions=questions,
+    )
 
 
 def engagement(session: Session, community_id: int, period: Period) -> Engagement:

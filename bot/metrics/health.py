@@ -5,16 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, union
 from sqlmodel import Session
 
-from bot.metrics.adoption import Adoption, adoptions
-from bot.metrics.engagement import Engagement, engagements
+from bot.metrics.adoption import Adoption, adoption_of, member_counts
+from bot.metrics.engagement import Engagement, engagement_of, thread_replies
 from bot.metrics.periods import Period
-from bot.metrics.questions import asked_in, response_seconds
+from bot.metrics.questions import asked_in, question_figures, response_seconds
+from bot.metrics.reads import Reads
 from bot.metrics.sql import counted_posts, day_bucket, percentiles, reactions_in
 from bot.metrics.tally import tallies
 from storage.models import Message
@@ -33,16 +35,22 @@ class Health:
     before: Snapshot
 
 
-def health(session: Session, community_id: int, period: Period) -> Health:
-    """The period and the one before it, each statement covering both."""
+def health(reads: Reads, community_id: int, period: Period) -> Health:
+    """The period and the one before it. Each statement covers both, but the tallies, one per
+    period: the heaviest statement, halved, so that `reads` can run them at once."""
     periods = [period, period.previous]
-    counted = tallies(session, community_id, periods)
-    now, before = (
-        Snapshot(p, e, a) for p, e, a in zip(
-            periods, engagements(session, community_id, periods, counted),
-            adoptions(session, community_id, periods, counted), strict=True)
+    (now, *_), (before, *_), threads, questions, members = reads(
+        partial(tallies, community_id=community_id, periods=[period]),
+        partial(tallies, community_id=community_id, periods=[period.previous]),
+        partial(thread_replies, community_id=community_id, periods=periods),
+        partial(question_figures, community_id=community_id, periods=periods),
+        partial(member_counts, community_id=community_id, periods=periods),
     )
-    return Health(now, before)
+    return Health(*(
+        Snapshot(p, engagement_of(tally, thread, asked), adoption_of(tally, counted))
+        for p, tally, thread, asked, counted in zip(
+            periods, (now, before), threads, questions, members, strict=True)
+    ))
 
 
 @dataclass(frozen=True)

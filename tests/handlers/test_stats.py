@@ -4,9 +4,13 @@ posted on purpose."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import datetime, timedelta
 
+from bot.context import Turn
 from bot.events import MessageRef, ReactionAdded, UserRef
+from bot.metrics.reads import Reads
 from tests.conftest import ConsoleBot
 from tests.events import CONSOLE, command, joined, next_id, posted
 
@@ -166,3 +170,18 @@ async def test_people_commands_name_who_to_thank_and_who_to_reach_out_to(
     trending = await run(bot, "maria", "trending")
     assert "• #help 2 posts (▲ 2 from 0) by 2 people" in trending
     assert "Channels going quiet: none." in trending
+
+
+async def test_a_report_is_built_off_the_event_loop(bot: ConsoleBot) -> None:
+    released = threading.Event()  # set by the event loop: only if the loop goes on meanwhile
+
+    def build(reads: Reads) -> list[int]:
+        assert released.wait(10), "the event loop was held while the report was built"
+        return reads(lambda _session: 1, lambda _session: 2)
+
+    asyncio.get_running_loop().call_later(0.05, released.set)
+    now = bot.clock.now()
+    async with bot.ctx.store.transaction() as session:
+        turn = Turn.begin(bot.ctx, session, command("maria", "stats", now), now)
+        assert await turn.report(build) == [1, 2]
+

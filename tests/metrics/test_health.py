@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.metrics.health import daily, health
+from bot.metrics.reads import in_order
 from tests.metrics.conftest import WEEK, History, days_ago
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -23,7 +24,7 @@ def test_the_report_pairs_the_week_with_the_week_before(history: History) -> Non
     h.question("ben", h.post("ben", asked, "anyone?"), asked, responder="ana",
                responded=asked + timedelta(minutes=30))
 
-    report = health(h.session, h.community_id, WEEK)
+    report = health(in_order(h.session), h.community_id, WEEK)
 
     now, before = report.now, report.before
     assert (now.period, before.period) == (WEEK, WEEK.previous)
