@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -190,6 +190,11 @@ class Store:
 
     def _read(self, read: Callable[[Session], Any]) -> Any:
         with self.session() as session:
+            if not self.is_sqlite:
+                # The batch keeps the cores busy, a statement each: PostgreSQL's parallel
+                # workers would only compete with it (`/community stats` on 2 cores: 0.43 s
+                # with them, 0.30 s without). For this transaction only.
+                session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
             return read(session)
 
     def dispose(self) -> None:

@@ -5,6 +5,7 @@ unless the caller ends with `--post`."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -114,11 +115,13 @@ async def show_member(call: CommandCall, turn: Turn) -> Text:
 
 
 async def show_trending(call: CommandCall, turn: Turn) -> Text:
-    period = _period(call, turn)
-    session, community_id = turn.session, turn.community_id
+    period, community_id = _period(call, turn), turn.community_id
+    activity, topics = await turn.report(lambda reads: reads(
+        partial(people.channel_trends, community_id=community_id, period=period),
+        partial(trending_topics, community_id=community_id, period=period),
+    ))
     length = describe_length(period.length)
     text = Text((f"Trending channels, last {length} (posts against the {length} before):",))
-    activity = people.channel_trends(session, community_id, period)
     trends = people.trending_channels(activity)
     for trend in trends:
         text += Text(("\n• ", ChannelRef(id=trend.external_id, name=trend.name),
@@ -127,7 +130,6 @@ async def show_trending(call: CommandCall, turn: Turn) -> Text:
                       f"{plural(trend.posters, 'person', 'people')}"))
     if not trends:
         text += " nobody posted."
-    topics = trending_topics(session, community_id, period)
     text += "\nTrending topics: " + (", ".join(
         f"{t.word} ({plural(t.count, 'post')}, was {t.previous})" for t in topics) or "none yet")
     quiet = people.quiet_channels(activity)
@@ -143,19 +145,20 @@ async def show_trending(call: CommandCall, turn: Turn) -> Text:
 async def show_at_risk(call: CommandCall, turn: Turn) -> Text:
     if call.words:
         raise UsageError("`at-risk` takes no arguments")
-    metrics = turn.config.metrics
+    metrics, community_id = turn.config.metrics, turn.community_id
     as_of = including(turn.now)
-    total, quiet = people.at_risk(turn.session, turn.community_id, as_of,
-                                  silent_days=metrics.at_risk_silent_days,
-                                  min_posts=metrics.at_risk_min_posts)
+    (total, quiet), (count, newcomers) = await turn.report(lambda reads: reads(
+        partial(people.at_risk, community_id=community_id, as_of=as_of,
+                silent_days=metrics.at_risk_silent_days, min_posts=metrics.at_risk_min_posts),
+        partial(people.silent_newcomers, community_id=community_id, as_of=as_of,
+                days=metrics.newcomer_days),
+    ))
     text = Text((f"Members at risk — {metrics.at_risk_min_posts}+ posts in the last 90 days, "
                  f"then silent for {metrics.at_risk_silent_days}+ days: {total}",))
     for item in quiet:
         text += Text(("\n• ", _user(item.person),
                       f" — {plural(item.posts, 'post')}, last "
                       f"{_ago(turn.now, item.last_post_at)}"))
-    count, newcomers = people.silent_newcomers(turn.session, turn.community_id, as_of,
-                                               days=metrics.newcomer_days)
     text += (f"\nNewcomers of the last {metrics.newcomer_days} days who haven't posted: "
              f"{count}")
     for newcomer in newcomers:
@@ -167,11 +170,14 @@ async def show_at_risk(call: CommandCall, turn: Turn) -> Text:
 
 
 async def show_ladder(call: CommandCall, turn: Turn) -> Text:
-    period = _period(call, turn)
-    session, community_id = turn.session, turn.community_id
+    period, community_id, rules = _period(call, turn), turn.community_id, ladder_rules(turn)
+    result, helpers, pick = await turn.report(lambda reads: reads(
+        partial(ladder, community_id=community_id, period=period, rules=rules),
+        partial(people.most_helpful, community_id=community_id, period=period),
+        partial(people.user_of_the_month, community_id=community_id,
+                as_of=including(turn.now)),
+    ))
     length = describe_length(period.length)
-    result = ladder(session, community_id, period,
-                    ladder_rules(turn))
     text = Text((f"Participation ladder, last {length} (where today's members stand, against "
                  f"the {length} before):",))
     for rung in reversed(Rung):
@@ -182,7 +188,6 @@ async def show_ladder(call: CommandCall, turn: Turn) -> Text:
         for index, climber in enumerate(result.climbers):
             text += Text((", " if index else "", UserRef(climber.external_id, climber.name),
                           f" ({climber.before.label} → {climber.now.label})"))
-    helpers = people.most_helpful(session, community_id, period)
     text += "\nMost helpful: "
     if not helpers:
         text += "nobody answered a question yet."
@@ -190,7 +195,6 @@ async def show_ladder(call: CommandCall, turn: Turn) -> Text:
         text += Text((", " if index else "", _user(helper.person),
                       f" ({plural(helper.first_responses, 'first response')}, "
                       f"{helper.accepted} accepted)"))
-    pick = people.user_of_the_month(session, community_id, including(turn.now))
     if pick is not None:
         text += Text(("\nUser of the month suggestion: ", _user(pick.person),
                       " (most helpful of the last 30 days)"))

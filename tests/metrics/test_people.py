@@ -12,7 +12,7 @@ from tests.metrics.conftest import NOW, WEEK, History, days_ago
 
 def test_members_who_went_quiet_after_being_active_are_at_risk(history: History) -> None:
     h = history
-    for name in ("carl", "dina", "ed", "fay", "gone"):
+    for name in ("carl", "dina", "ed", "fay", "gone", "hana", "ivy"):
         h.member(name, joined=days_ago(200))
     for day in (60, 45, 30, 25, 20):
         h.post("carl", days_ago(day))  # 5 posts, silent for 20 days
@@ -23,12 +23,18 @@ def test_members_who_went_quiet_after_being_active_are_at_risk(history: History)
         h.post("fay", days_ago(day))
     h.post("fay", days_ago(20), deleted=True)  # only 2 posts count
     h.leave("gone", days_ago(15))
+    for day in (120, 110, 100, 30):
+        h.post("hana", days_ago(day))  # one post in the 90 days
+    for day in (60, 50, 40):
+        h.post("ivy", days_ago(day))
+    h.post("ivy", days_ago(2), deleted=True)  # a deleted post does not end the silence
 
     total, listed = people.at_risk(h.session, h.community_id, NOW, silent_days=14, min_posts=3)
 
-    assert total == 1
-    [carl] = listed
+    assert total == 2
+    carl, ivy = listed
     assert (carl.person.name, carl.posts, carl.last_post_at) == ("carl", 5, days_ago(20))
+    assert (ivy.person.name, ivy.posts, ivy.last_post_at) == ("ivy", 3, days_ago(40))
 
 
 def test_newcomers_who_never_posted_oldest_first(history: History) -> None:

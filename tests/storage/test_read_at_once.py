@@ -10,11 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlmodel import Session
 
 from storage.db import READERS, Store, make_engine
 from storage.models import Community
+from tests.conftest import pg_engine_args
 
 AT = datetime(2026, 3, 2, tzinfo=UTC)
 
@@ -48,6 +49,23 @@ def test_reads_see_committed_rows_only(store: Store) -> None:
         assert communities(writing) == 2
         assert store.read_at_once(communities, communities) == [1, 1]
     assert store.read_at_once(communities, communities) == [2, 2]
+
+
+def test_postgresql_leaves_the_cores_to_the_batch_in_its_transactions_only(
+    pg_schema_url: tuple[str, str],
+) -> None:
+    url, schema = pg_schema_url
+    store = Store(make_engine(url, **pg_engine_args(schema)))
+
+    def workers(session: Session) -> str:
+        return session.execute(text("SHOW max_parallel_workers_per_gather")).scalar_one()
+
+    with store.session() as session:
+        own = workers(session)
+    assert store.read_at_once(workers, workers) == ["0", "0"]
+    with store.session() as session:  # the same pooled connections, back to the server's own
+        assert workers(session) == own
+    store.dispose()
 
 
 def test_a_failing_read_raises_its_own_error(store: Store) -> None:
