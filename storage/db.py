@@ -92,8 +92,9 @@ DBAPI_CONNECTION = "dbapi_connection"
 # A report's statements run at once on this many connections (`Store.read_at_once`): more
 # than the 2 cores a small install has, so that the longest statement is not left alone.
 READERS = 4
-_reader = threading.local()  # set in the readers' threads: a read that reads at once itself
-# runs its batch in order instead of waiting on the pool it occupies
+# Set in the readers' own threads: a read that itself reads at once runs its batch in order
+# rather than wait on the pool it occupies.
+_reader = threading.local()
 
 
 class Store:
@@ -112,6 +113,7 @@ class Store:
         self._checkpoint_at = float("-inf")
         self._checkpointing: asyncio.Future[None] | None = None
         self._readers: ThreadPoolExecutor | None = None
+        self._readers_lock = threading.Lock()
 
     @classmethod
     def from_url(cls, url: str) -> Store:
@@ -182,10 +184,12 @@ class Store:
         if len(reads) < 2 or getattr(_reader, "active", False):
             with self.session() as session:
                 return [read(session) for read in reads]
-        if self._readers is None:
-            self._readers = ThreadPoolExecutor(READERS, thread_name_prefix="store-read",
-                                               initializer=_mark_reader)
-        futures = [self._readers.submit(self._read, read) for read in reads]
+        with self._readers_lock:  # the event loop's report and the digest's thread may race
+            if self._readers is None:
+                self._readers = ThreadPoolExecutor(READERS, thread_name_prefix="store-read",
+                                                   initializer=_mark_reader)
+            readers = self._readers
+        futures = [readers.submit(self._read, read) for read in reads]
         return [future.result() for future in futures]
 
     def _read(self, read: Callable[[Session], Any]) -> Any:
@@ -198,9 +202,10 @@ class Store:
             return read(session)
 
     def dispose(self) -> None:
-        if self._readers is not None:
-            self._readers.shutdown()
-            self._readers = None
+        with self._readers_lock:
+            readers, self._readers = self._readers, None
+        if readers is not None:
+            readers.shutdown()
         self.engine.dispose()
 
 

@@ -58,12 +58,11 @@ class Adoption:
 
 
 def adoptions(
-    session: Session, community_id: int, periods: Sequence[Period],
-    counted: Sequence[Tally] | None = None,
+    session: Session, community_id: int, periods: Sequence[Period]
 ) -> list[Adoption]:
-    """Each period's adoption, in the order given; `counted` are the periods' tallies, when
-    the caller has them already."""
-    counted = counted or tallies(session, community_id, periods)
+    """Each period's adoption, in the order given, in order on one session (`health` runs
+    the same statements at once)."""
+    counted = tallies(session, community_id, periods)
     members = member_counts(session, community_id, periods)
     return [adoption_of(*parts) for parts in zip(counted, members, strict=True)]
 

@@ -58,19 +58,19 @@ class Engagement:
 
 
 def engagements(
-    session: Session, community_id: int, periods: Sequence[Period],
-    counted: Sequence[Tally] | None = None,
+    session: Session, community_id: int, periods: Sequence[Period]
 ) -> list[Engagement]:
-    """Each period's engagement, in the order given; `counted` are the periods' tallies, when
-    the caller has them already."""
-    counted = counted or tallies(session, community_id, periods)
+    """Each period's engagement, in the order given, in order on one session (`health` runs
+    the same statements at once)."""
+    counted = tallies(session, community_id, periods)
     threads = thread_replies(session, community_id, periods)
     questions = question_figures(session, community_id, periods)
     return [engagement_of(*parts) for parts in zip(counted, threads, questions, strict=True)]
 
 
-def engagement_of(tally: Tally, threads: tuple[int, int], questions: QuestionFigures
-                  ) -> Engagement:
+def engagement_of(
+    tally: Tally, threads: tuple[int, int], questions: QuestionFigures
+) -> Engagement:
     """A period's engagement from its tally, `thread_replies` and `question_figures`."""
     with_replies, replies = threads
     return Engagement(
