@@ -78,16 +78,16 @@ def member_counts(
 ) -> list[MemberCounts]:
     """Each period's `MemberCounts`, in the order given: one pass over the members."""
     ends = sorted({period.end for period in periods})
-    groups = _member_groups(community_id, periods, ends)
+    keys = _member_keys(community_id, periods, ends)
     columns: list[Any] = []
     for index, period in enumerate(periods):
-        present, joined = groups.c[f"present{index}"] == 1, groups.c[f"joined{index}"] == 1
-        posted = groups.c.posted_by <= ends.index(period.end)
+        present, joined = keys.c[f"present{index}"] == 1, keys.c[f"joined{index}"] == 1
+        posted = keys.c.posted_by <= ends.index(period.end)
         columns += [
-            func.sum(groups.c.n).filter(present), func.sum(groups.c.n).filter(present & ~posted),
-            func.sum(groups.c.n).filter(joined), func.sum(groups.c.n).filter(joined & posted),
+            func.count().filter(present), func.count().filter(present & ~posted),
+            func.count().filter(joined), func.count().filter(joined & posted),
         ]
-    row = session.execute(select(*columns)).one()
+    row = session.execute(select(*columns).select_from(keys)).one()
     return [MemberCounts(*(int(value or 0) for value in row[index * 4:index * 4 + 4]))
             for index in range(len(periods))]
 
@@ -96,11 +96,12 @@ def adoption(session: Session, community_id: int, period: Period) -> Adoption:
     return adoptions(session, community_id, [period])[0]
 
 
-def _member_groups(community_id: int, periods: Sequence[Period], ends: list[datetime]) -> Any:
-    """The community's people counted by (present at each period's end, joined in each
-    period, `posted_by`): the index in `ends` of the first end their first live post came
-    before (`len(ends)` when none did). Grouped in SQL, so each member's first post is looked
-    up once (one index seek on `ix_messages_author_live`) whatever the figures read."""
+def _member_keys(community_id: int, periods: Sequence[Period], ends: list[datetime]) -> Any:
+    """Per person of the community: present at each period's end, joined in each period, and
+    `posted_by`, the index in `ends` of the first end their first live post came before
+    (`len(ends)` when none did), found by one index seek (`ix_messages_author_live`).
+    MATERIALIZED: the counts read `posted_by` several times, and an inlined subquery would
+    seek once per reading."""
     first_post = (
         select(case(*[(Message.posted_at < end, index) for index, end in enumerate(ends)],
                     else_=len(ends)))
@@ -108,16 +109,14 @@ def _member_groups(community_id: int, periods: Sequence[Period], ends: list[date
         .order_by(Message.posted_at).limit(1)
         .correlate(Member).scalar_subquery()
     )
-    keys = [
-        *[case((present_at(period.end), 1), else_=0).label(f"present{index}")
-          for index, period in enumerate(periods)],
-        *[case((within(Member.joined_at, period), 1), else_=0).label(f"joined{index}")
-          for index, period in enumerate(periods)],
-        func.coalesce(first_post, len(ends)).label("posted_by"),
-    ]
     return (
-        select(*keys, func.count().label("n"))
+        select(
+            *[case((present_at(period.end), 1), else_=0).label(f"present{index}")
+              for index, period in enumerate(periods)],
+            *[case((within(Member.joined_at, period), 1), else_=0).label(f"joined{index}")
+              for index, period in enumerate(periods)],
+            func.coalesce(first_post, len(ends)).label("posted_by"),
+        )
         .where(Member.community_id == community_id, counts())
-        .group_by(*keys)
-        .subquery("member_groups")
+        .cte("member_keys").prefix_with("MATERIALIZED")
     )
