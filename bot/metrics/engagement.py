@@ -87,25 +87,28 @@ def engagement(session: Session, community_id: int, period: Period) -> Engagemen
 def thread_replies(
     session: Session, community_id: int, periods: Sequence[Period]
 ) -> list[tuple[int, int]]:
-    """(threads started in the period with a reply, replies in them) per period: the roots of
-    the periods joined to their replies (`ix_messages_thread`) in one statement."""
+    """(threads started in the period with a reply, replies in them) per period, in one
+    statement: the replies since the span began, each joined to its root by the root's
+    unique key, on SQLite (fewer lookups than roots looking up their replies); PostgreSQL
+    hash-joins the two ranges."""
     outer = span(periods)
     root = Message.__table__.alias("root")
     reply = Message.__table__.alias("reply")
     index = which_period(root.c.posted_at, periods)
     rows = session.execute(
         select(index, func.count(func.distinct(root.c.id)), func.count())
-        .select_from(root)
-        .join(reply, (reply.c.channel_id == root.c.channel_id)
-              & (reply.c.thread_external_id == root.c.external_id))
+        .select_from(reply)
+        .join(root, (root.c.channel_id == reply.c.channel_id)
+              & (root.c.external_id == reply.c.thread_external_id))
         .where(
-            counted_posts(community_id, outer.start, outer.end, message=root.c),
+            # Replies come after their roots: from the span's start on.
+            counted_posts(community_id, outer.start, None, message=reply.c),
+            # The roots' bounds are filters on SQLite, which finds each root by its key.
+            unindexed_on_sqlite(root.c.community_id) == community_id,
+            unindexed_on_sqlite(root.c.posted_at) >= outer.start,
+            unindexed_on_sqlite(root.c.posted_at) < outer.end,
+            root.c.deleted_at.is_(None), people_only(root.c.author_id, community_id),
             starts_thread(root.c),
-            reply.c.deleted_at.is_(None), people_only(reply.c.author_id, community_id),
-            # Replies come after their roots: PostgreSQL reads them by this range for a hash
-            # join; SQLite looks each root's up in `ix_messages_thread` instead.
-            unindexed_on_sqlite(reply.c.community_id) == community_id,
-            unindexed_on_sqlite(reply.c.posted_at) >= outer.start,
         )
         .group_by(index)
     ).all()
