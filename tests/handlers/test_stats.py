@@ -184,4 +184,3 @@ async def test_a_report_is_built_off_the_event_loop(bot: ConsoleBot) -> None:
     async with bot.ctx.store.transaction() as session:
         turn = Turn.begin(bot.ctx, session, command("maria", "stats", now), now)
         assert await turn.report(build) == [1, 2]
-
