@@ -57,16 +57,6 @@ class Adoption:
         return self.share(self.readers)
 
 
-def adoptions(
-    session: Session, community_id: int, periods: Sequence[Period]
-) -> list[Adoption]:
-    """Each period's adoption, in the order given, in order on one session (`health` runs
-    the same statements at once)."""
-    counted = tallies(session, community_id, periods)
-    members = member_counts(session, community_id, periods)
-    return [adoption_of(*parts) for parts in zip(counted, members, strict=True)]
-
-
 def adoption_of(tally: Tally, members: MemberCounts) -> Adoption:
     """A period's adoption from its tally and its `member_counts`."""
     return Adoption(members.members, tally.active_present, tally.contributors_present,
@@ -93,7 +83,10 @@ def member_counts(
 
 
 def adoption(session: Session, community_id: int, period: Period) -> Adoption:
-    return adoptions(session, community_id, [period])[0]
+    """One period's adoption, in order on one session (`health` runs these at once)."""
+    [tally] = tallies(session, community_id, [period])
+    [members] = member_counts(session, community_id, [period])
+    return adoption_of(tally, members)
 
 
 def _member_keys(community_id: int, periods: Sequence[Period], ends: list[datetime]) -> Any:

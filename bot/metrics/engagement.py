@@ -57,17 +57,6 @@ class Engagement:
         return self.reactions / self.posts if self.posts else None
 
 
-def engagements(
-    session: Session, community_id: int, periods: Sequence[Period]
-) -> list[Engagement]:
-    """Each period's engagement, in the order given, in order on one session (`health` runs
-    the same statements at once)."""
-    counted = tallies(session, community_id, periods)
-    threads = thread_replies(session, community_id, periods)
-    questions = question_figures(session, community_id, periods)
-    return [engagement_of(*parts) for parts in zip(counted, threads, questions, strict=True)]
-
-
 def engagement_of(
     tally: Tally, threads: tuple[int, int], questions: QuestionFigures
 ) -> Engagement:
@@ -81,7 +70,11 @@ def engagement_of(
 
 
 def engagement(session: Session, community_id: int, period: Period) -> Engagement:
-    return engagements(session, community_id, [period])[0]
+    """One period's engagement, in order on one session (`health` runs these at once)."""
+    [tally] = tallies(session, community_id, [period])
+    [threads] = thread_replies(session, community_id, [period])
+    [questions] = question_figures(session, community_id, [period])
+    return engagement_of(tally, threads, questions)
 
 
 def thread_replies(
